@@ -1,0 +1,89 @@
+// Shared state behind an Execution handle. Backends derive from it for their
+// commands and finish it exactly once; the handle observes it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <stop_token>
+#include <vector>
+
+#include "dotcompute/execution.hpp"
+
+namespace dotcompute {
+
+enum class ExecutionStatus : std::uint32_t { pending, running, succeeded, failed, cancelled };
+
+/// Completion state of one execution. Thread-safe. Exactly one of
+/// finish_succeeded / finish_failed / finish_cancelled is called, once.
+class ExecutionState {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  /// `stop` is the caller's token; cancellation is requested when it stops or cancel() is called.
+  explicit ExecutionState(KernelResult initial = {}, std::stop_token stop = {});
+  virtual ~ExecutionState();
+  ExecutionState(const ExecutionState&) = delete;
+  ExecutionState& operator=(const ExecutionState&) = delete;
+
+  [[nodiscard]] ExecutionStatus status() const noexcept { return status_.load(std::memory_order_acquire); }
+  [[nodiscard]] bool is_finished() const noexcept { return status() >= ExecutionStatus::succeeded; }
+
+  /// Blocks until finished. Never throws.
+  void wait() noexcept;
+  /// Waits up to `timeout`; true when finished.
+  bool wait_for(std::chrono::nanoseconds timeout) noexcept;
+  /// Rethrows the stored error, if any. Call only once finished.
+  void rethrow_if_failed() const;
+  /// The result; valid once finished successfully.
+  [[nodiscard]] const KernelResult& result() const noexcept { return result_; }
+  [[nodiscard]] std::exception_ptr error() const noexcept { return error_; }
+
+  void request_cancel() noexcept { cancel_requested_.store(true, std::memory_order_relaxed); }
+  [[nodiscard]] bool cancel_requested() const noexcept {
+    return cancel_requested_.load(std::memory_order_relaxed) || stop_.stop_requested();
+  }
+
+  /// Runs `continuation` once finished: right now if it already is, else on the finishing thread.
+  void on_finished(std::function<void()> continuation);
+
+  // --- for backends ---------------------------------------------------------
+  /// Records the start time and moves to `running`.
+  void mark_started() noexcept;
+  /// Records the finish time and the timings into the result, then finishes.
+  void finish_succeeded() noexcept;
+  void finish_failed(std::exception_ptr error) noexcept;
+  /// Finishes with a CancelledError naming the kernel and whether it had started.
+  void finish_cancelled() noexcept;
+  /// The result to fill in before finishing (device, reason, transfer time...).
+  KernelResult& mutable_result() noexcept { return result_; }
+  [[nodiscard]] Clock::time_point submitted_at() const noexcept { return submitted_; }
+
+ protected:
+  /// Called by wait() before blocking: a backend may run pending work on the
+  /// waiting thread here (the CPU backend executes chunks). Default: nothing.
+  virtual void help_while_waiting() noexcept {}
+  /// Finishes successfully with `result` as is (its timings included).
+  void finish_with_result(const KernelResult& result) noexcept;
+
+ private:
+  void finish(ExecutionStatus status) noexcept;
+
+  std::atomic<ExecutionStatus> status_{ExecutionStatus::pending};
+  std::atomic<bool> cancel_requested_{false};
+  std::atomic<int> blocked_waiters_{0};
+  std::stop_token stop_;
+  KernelResult result_;
+  std::exception_ptr error_;
+  Clock::time_point submitted_;
+  Clock::time_point started_;
+  std::mutex mutex_;  // guards continuations_ and the blocking wait
+  std::condition_variable finished_cv_;
+  std::vector<std::function<void()>> continuations_;
+};
+
+}  // namespace dotcompute

@@ -1,0 +1,74 @@
+// The result of a kernel execution and the asynchronous handle to it.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "dotcompute/range.hpp"
+
+namespace dotcompute {
+
+class ExecutionState;
+struct KernelDefinition;
+
+/// Where the time of one execution went. transfer is zero on the CPU backend (zero-copy).
+struct ExecutionTimings {
+  std::chrono::nanoseconds queued{0};    ///< submitted → started on the device
+  std::chrono::nanoseconds transfer{0};  ///< moving buffer data for this execution
+  std::chrono::nanoseconds compute{0};   ///< started → finished
+  std::chrono::nanoseconds total{0};     ///< submitted → finished
+};
+
+/// What an execution did: which kernel, on which device, why that device, and how long it took.
+struct KernelResult {
+  std::string kernel;            ///< kernel name
+  std::string device;            ///< device id, e.g. "cpu:0"
+  std::string selection_reason;  ///< why that device was chosen
+  Range range;                   ///< global range it ran over
+  ExecutionTimings timings;
+};
+
+/// Handle to an asynchronous execution. Cheap to copy (shared state); all
+/// copies observe the same execution. Thread-safe.
+///
+/// Errors raised while the execution ran (CancelledError, ExecutionError,
+/// DeviceError, ...) are stored and rethrown by wait() and get(), on the
+/// calling thread. Waiting threads may help the CPU backend execute work.
+class Execution {
+ public:
+  Execution() = default;  ///< an empty handle; every call but valid() throws ArgumentError
+  explicit Execution(std::shared_ptr<ExecutionState> state) noexcept : state_(std::move(state)) {}
+
+  [[nodiscard]] bool valid() const noexcept { return state_ != nullptr; }
+
+  /// Blocks until finished; rethrows the execution's error if it failed or was cancelled.
+  void wait() const;
+  /// Waits up to `timeout`; true when finished (successfully or not). Never throws its error.
+  [[nodiscard]] bool wait_for(std::chrono::nanoseconds timeout) const;
+  /// True once finished (successfully or not).
+  [[nodiscard]] bool is_done() const;
+  /// Waits, then returns the result or rethrows the execution's error.
+  [[nodiscard]] KernelResult get() const;
+  /// Requests cancellation. Not started yet: it never runs. Running on the CPU:
+  /// it stops at the next chunk boundary. Either way wait()/get() throw CancelledError.
+  /// No effect once finished.
+  void cancel() const;
+
+  /// A handle that finishes after `continuation(result)` has run. The
+  /// continuation runs on the thread that finishes this execution (keep it
+  /// short), or immediately if it already finished. It is skipped when this
+  /// execution fails; the new handle then carries that error. If the
+  /// continuation throws, the new handle's get() rethrows that exception.
+  [[nodiscard]] Execution then(std::function<void(const KernelResult&)> continuation) const;
+
+  /// The shared state (for backends and tests).
+  [[nodiscard]] const std::shared_ptr<ExecutionState>& state() const noexcept { return state_; }
+
+ private:
+  const ExecutionState& checked_state() const;
+  std::shared_ptr<ExecutionState> state_;
+};
+
+}  // namespace dotcompute

@@ -1,0 +1,112 @@
+#include "dotcompute/backend/execution_state.hpp"
+
+#include <thread>
+
+#include "dotcompute/errors.hpp"
+#include "dotcompute/spin_pause.hpp"
+
+namespace dotcompute {
+
+namespace {
+// Spinning this long before blocking keeps short waits off the futex: waking a
+// blocked thread costs ~50 µs on the VMs this runs on.
+constexpr auto kSpinBeforeBlocking = std::chrono::microseconds(50);
+}  // namespace
+
+ExecutionState::ExecutionState(KernelResult initial, std::stop_token stop)
+    : stop_(std::move(stop)), result_(std::move(initial)), submitted_(Clock::now()) {}
+
+ExecutionState::~ExecutionState() = default;
+
+void ExecutionState::wait() noexcept {
+  if (is_finished()) return;
+  help_while_waiting();
+  const auto spin_until = Clock::now() + kSpinBeforeBlocking;
+  while (!is_finished()) {
+    if (Clock::now() > spin_until) break;
+    for (int i = 0; i < 16 && !is_finished(); ++i) spin_pause();
+  }
+  if (is_finished()) return;
+  std::unique_lock lock(mutex_);
+  blocked_waiters_.fetch_add(1, std::memory_order_seq_cst);
+  finished_cv_.wait(lock, [this] { return is_finished(); });
+  blocked_waiters_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+bool ExecutionState::wait_for(std::chrono::nanoseconds timeout) noexcept {
+  if (is_finished()) return true;
+  std::unique_lock lock(mutex_);
+  blocked_waiters_.fetch_add(1, std::memory_order_seq_cst);
+  const bool finished = finished_cv_.wait_for(lock, timeout, [this] { return is_finished(); });
+  blocked_waiters_.fetch_sub(1, std::memory_order_relaxed);
+  return finished;
+}
+
+void ExecutionState::rethrow_if_failed() const {
+  if (error_) std::rethrow_exception(error_);
+}
+
+void ExecutionState::on_finished(std::function<void()> continuation) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!is_finished()) {
+      continuations_.push_back(std::move(continuation));
+      return;
+    }
+  }
+  continuation();
+}
+
+void ExecutionState::mark_started() noexcept {
+  started_ = Clock::now();
+  status_.store(ExecutionStatus::running, std::memory_order_relaxed);
+}
+
+void ExecutionState::finish_succeeded() noexcept {
+  const auto now = Clock::now();
+  if (started_ == Clock::time_point{}) started_ = now;
+  result_.timings.queued = started_ - submitted_;
+  result_.timings.compute = now - started_ - result_.timings.transfer;
+  result_.timings.total = now - submitted_;
+  finish(ExecutionStatus::succeeded);
+}
+
+void ExecutionState::finish_with_result(const KernelResult& result) noexcept {
+  try {
+    result_ = result;
+  } catch (...) {
+    finish_failed(std::current_exception());
+    return;
+  }
+  finish(ExecutionStatus::succeeded);
+}
+
+void ExecutionState::finish_failed(std::exception_ptr error) noexcept {
+  error_ = std::move(error);
+  finish(ExecutionStatus::failed);
+}
+
+void ExecutionState::finish_cancelled() noexcept {
+  const bool started = started_ != Clock::time_point{};
+  try {
+    error_ = std::make_exception_ptr(CancelledError(
+        "execution of kernel '" + result_.kernel + "' on " + result_.device + " was cancelled " +
+        (started ? "while running (it stopped at a chunk boundary)" : "before it started (it never ran)")));
+  } catch (...) {
+    error_ = std::current_exception();
+  }
+  finish(ExecutionStatus::cancelled);
+}
+
+void ExecutionState::finish(ExecutionStatus status) noexcept {
+  std::vector<std::function<void()>> continuations;
+  {
+    std::lock_guard lock(mutex_);
+    status_.store(status, std::memory_order_seq_cst);
+    continuations.swap(continuations_);
+  }
+  if (blocked_waiters_.load(std::memory_order_seq_cst) > 0) finished_cv_.notify_all();
+  for (auto& continuation : continuations) continuation();
+}
+
+}  // namespace dotcompute

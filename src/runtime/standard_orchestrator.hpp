@@ -1,0 +1,43 @@
+// The orchestrator the runtime composes: lookup, argument binding, device
+// choice, launch.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dotcompute/backend_selector.hpp"
+#include "dotcompute/kernel_registry.hpp"
+#include "dotcompute/orchestrator.hpp"
+
+namespace dotcompute::runtime {
+
+/// Thread-safe; holds its collaborators (resolved once, at construction).
+class StandardOrchestrator final : public ComputeOrchestrator {
+ public:
+  /// `default_device` ("" = let the selector decide) must name one of `devices`
+  /// (ArgumentError otherwise); `default_device_origin` says where it came from.
+  StandardOrchestrator(KernelRegistry& registry, std::vector<std::shared_ptr<Accelerator>> devices,
+                       std::shared_ptr<BackendSelector> selector, std::string default_device,
+                       std::string default_device_origin);
+
+  Execution execute_kernel_async(std::string_view kernel, const Range& range, std::span<const KernelArg> args,
+                                 const ExecutionOptions& options, std::stop_token stop) override;
+  [[nodiscard]] std::vector<std::shared_ptr<Accelerator>> available_devices() const override { return devices_; }
+  [[nodiscard]] std::shared_ptr<const KernelDefinition> get_kernel(std::string_view name) const override {
+    return registry_.get(name);
+  }
+
+ private:
+  [[nodiscard]] Accelerator& resolve_device(std::string_view spec, std::string_view origin) const;
+  [[nodiscard]] Selection choose_device(const KernelDefinition& kernel, const Range& range,
+                                        const ExecutionOptions& options);
+
+  KernelRegistry& registry_;
+  std::vector<std::shared_ptr<Accelerator>> devices_;
+  std::shared_ptr<BackendSelector> selector_;
+  Accelerator* default_device_ = nullptr;
+  std::string default_device_reason_;
+};
+
+}  // namespace dotcompute::runtime
