@@ -29,8 +29,7 @@ class Matmul final : public SampleRun {
       : n_(edge(size)), a_(random_buffer(size * size, 7)), b_(random_buffer(size * size, 8)), c_(size * size) {}
   void reset() override {}
   Execution launch(ComputeOrchestrator& orchestrator, const ExecutionOptions& options) override {
-    return orchestrator.execute(options, "matmul", Range(n_, n_), n_, n_, n_, std::as_const(a_), std::as_const(b_),
-                                c_);
+    return orchestrator.execute(options, "matmul", Range(n_, n_), n_, n_, n_, std::as_const(a_), std::as_const(b_), c_);
   }
   CheckResult check() override {
     const auto a = a_.host_read();
@@ -172,8 +171,7 @@ class Mandelbrot final : public SampleRun {
 
 class Stencil3d final : public SampleRun {
  public:
-  explicit Stencil3d(std::size_t size)
-      : n_(std::min(edge(size), 1024)), in_(random_buffer(cube(), 11)), out_(cube()) {}
+  explicit Stencil3d(std::size_t size) : n_(std::min(edge(size), 1024)), in_(random_buffer(cube(), 11)), out_(cube()) {}
   void reset() override {}
   Execution launch(ComputeOrchestrator& orchestrator, const ExecutionOptions& options) override {
     return orchestrator.execute(options, "stencil3d", Range(n_, n_, n_), n_, std::as_const(in_), out_);
@@ -189,8 +187,8 @@ class Stencil3d final : public SampleRun {
           if (x == 0 || y == 0 || z == 0 || x == n - 1 || y == n - 1 || z == n - 1) {
             expected[i] = in[i];
           } else {
-            expected[i] = 0.4f * in[i] + 0.1f * (in[i - 1] + in[i + 1] + in[i - n] + in[i + n] + in[i - n * n] +
-                                                 in[i + n * n]);
+            expected[i] =
+                0.4f * in[i] + 0.1f * (in[i - 1] + in[i + 1] + in[i - n] + in[i + n] + in[i - n * n] + in[i + n * n]);
           }
         }
       }
@@ -203,7 +201,9 @@ class Stencil3d final : public SampleRun {
   Range range() const override { return Range(n_, n_, n_); }
 
  private:
-  std::size_t cube() const { return static_cast<std::size_t>(n_) * static_cast<std::size_t>(n_) * static_cast<std::size_t>(n_); }
+  std::size_t cube() const {
+    return static_cast<std::size_t>(n_) * static_cast<std::size_t>(n_) * static_cast<std::size_t>(n_);
+  }
   int n_;
   Buffer<float> in_, out_;
 };

@@ -48,8 +48,7 @@ float input_value(std::size_t i, unsigned seed) noexcept {
   return static_cast<float>(x >> 40) / static_cast<float>(1 << 24);
 }
 
-CheckResult compare(std::span<const float> actual, std::span<const float> expected, double relative,
-                    double absolute) {
+CheckResult compare(std::span<const float> actual, std::span<const float> expected, double relative, double absolute) {
   if (actual.size() != expected.size()) {
     return {false, "size " + std::to_string(actual.size()) + " != expected " + std::to_string(expected.size())};
   }

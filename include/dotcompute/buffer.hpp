@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <initializer_list>
 #include <memory>
 #include <span>
 #include <vector>
@@ -42,11 +41,11 @@ class Buffer {
   /// `count` elements with unspecified contents.
   Buffer(std::size_t count, Uninitialized)
       : storage_(std::make_shared<BufferStorage>(host_memory_pool(), scalar_type_v<T>, count)) {}
-  /// A copy of `values`.
+  /// A copy of `values`. (There is deliberately no initializer_list
+  /// constructor: `Buffer<float> b{64}` means 64 elements, not one.)
   explicit Buffer(std::span<const T> values) : Buffer(values.size(), uninitialized) {
     if (!values.empty()) std::memcpy(storage_->host_data(), values.data(), values.size_bytes());
   }
-  Buffer(std::initializer_list<T> values) : Buffer(std::span<const T>(values.begin(), values.size())) {}
 
   Buffer(Buffer&&) noexcept = default;
   Buffer& operator=(Buffer&&) noexcept = default;

@@ -42,9 +42,8 @@ class ComputeOrchestrator {
 
   /// Submits `kernel` over `range` with `args` (one per parameter, in order).
   /// Cancellation is requested when `stop` is stopped or Execution::cancel() is called.
-  virtual Execution execute_kernel_async(std::string_view kernel, const Range& range,
-                                         std::span<const KernelArg> args, const ExecutionOptions& options = {},
-                                         std::stop_token stop = {}) = 0;
+  virtual Execution execute_kernel_async(std::string_view kernel, const Range& range, std::span<const KernelArg> args,
+                                         const ExecutionOptions& options = {}, std::stop_token stop = {}) = 0;
 
   /// Every device of the runtime, in order.
   [[nodiscard]] virtual std::vector<std::shared_ptr<Accelerator>> available_devices() const = 0;

@@ -63,7 +63,8 @@ constexpr std::optional<ScalarType> scalar_type_for() noexcept {
 
 /// A C++ type that maps onto a dialect scalar type (int32/64, uint32/64, float, double).
 template <class T>
-concept KernelElement = detail::scalar_type_for<T>().has_value();
+concept KernelElement = detail::scalar_type_for<T>()
+.has_value();
 
 /// The dialect scalar type of the C++ type T.
 template <KernelElement T>

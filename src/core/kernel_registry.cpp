@@ -37,7 +37,8 @@ void validate(const KernelDefinition& definition) {
   if (definition.cpu_entry == nullptr && definition.source == nullptr) fail("it has neither a CPU entry nor source");
   for (const auto& p : definition.parameters) {
     if (p.name.empty()) fail("a parameter has no name");
-    if (p.kind == ParameterKind::scalar && p.access != Access::read_only) fail("scalar '" + p.name + "' is not read-only");
+    if (p.kind == ParameterKind::scalar && p.access != Access::read_only)
+      fail("scalar '" + p.name + "' is not read-only");
   }
 }
 

@@ -75,8 +75,8 @@ std::vector<LaunchArgument> bind_arguments(const KernelDefinition& kernel, const
   };
   if (args.size() != kernel.parameters.size()) {
     fail("takes " + std::to_string(kernel.parameters.size()) + " argument" +
-         (kernel.parameters.size() == 1 ? "" : "s") + ", got " + std::to_string(args.size()) + "; signature: " +
-         kernel.signature());
+         (kernel.parameters.size() == 1 ? "" : "s") + ", got " + std::to_string(args.size()) +
+         "; signature: " + kernel.signature());
   }
   std::vector<LaunchArgument> bound(args.size());
   // Integer scalar values by parameter index, for DC_SIZE expressions.
@@ -88,7 +88,8 @@ std::vector<LaunchArgument> bind_arguments(const KernelDefinition& kernel, const
     out.kind = parameter.kind;
     out.access = parameter.access;
     if (parameter.kind == ParameterKind::scalar) {
-      if (arg.kind() != KernelArg::Kind::scalar) fail_parameter(i, "is " + describe(parameter) + "; got " + describe(arg));
+      if (arg.kind() != KernelArg::Kind::scalar)
+        fail_parameter(i, "is " + describe(parameter) + "; got " + describe(arg));
       const bool from_float = is_floating(arg.type());
       if (is_floating(parameter.type)) {
         if (!from_float) {
@@ -115,7 +116,8 @@ std::vector<LaunchArgument> bind_arguments(const KernelDefinition& kernel, const
       integers[i] = negative ? arg.signed_value() : static_cast<std::int64_t>(arg.unsigned_value());
       continue;
     }
-    if (arg.kind() == KernelArg::Kind::scalar) fail_parameter(i, "is " + describe(parameter) + "; got " + describe(arg));
+    if (arg.kind() == KernelArg::Kind::scalar)
+      fail_parameter(i, "is " + describe(parameter) + "; got " + describe(arg));
     if (arg.type() != parameter.type) fail_parameter(i, "is " + describe(parameter) + "; got " + describe(arg));
     if (parameter.access != Access::read_only && !arg.writable()) {
       fail_parameter(i, "is written by the kernel (" + std::string(to_string(parameter.access)) + ") but got " +
@@ -152,8 +154,8 @@ Range resolve_local_size(const KernelDefinition& kernel, const Range& range, con
   const auto fail = [&](const std::string& why) { throw ArgumentError("kernel '" + kernel.name + "': " + why); };
   if (range.dimensions() == 0) fail("the range has no dimensions (a default-constructed Range)");
   if (kernel.dimensions != 0 && range.dimensions() != kernel.dimensions) {
-    fail("uses " + std::to_string(kernel.dimensions) + "-D work-item ids, but the range " + range.to_string() +
-         " is " + std::to_string(range.dimensions()) + "-D");
+    fail("uses " + std::to_string(kernel.dimensions) + "-D work-item ids, but the range " + range.to_string() + " is " +
+         std::to_string(range.dimensions()) + "-D");
   }
   if (requested) {
     if (requested->dimensions() != range.dimensions()) {

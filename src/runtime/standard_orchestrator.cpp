@@ -25,8 +25,8 @@ Accelerator& StandardOrchestrator::resolve_device(std::string_view spec, std::st
   }
   std::string available;
   for (const auto& device : devices_) available += (available.empty() ? "" : ", ") + device->info().id;
-  throw ArgumentError("unknown device '" + std::string(spec) + "' in " + std::string(origin) + " (available: " +
-                      (available.empty() ? "none" : available) + ")");
+  throw ArgumentError("unknown device '" + std::string(spec) + "' in " + std::string(origin) +
+                      " (available: " + (available.empty() ? "none" : available) + ")");
 }
 
 Selection StandardOrchestrator::choose_device(const KernelDefinition& kernel, const Range& range,
@@ -41,7 +41,8 @@ Selection StandardOrchestrator::choose_device(const KernelDefinition& kernel, co
     reason = default_device_reason_;
   }
   if (chosen != nullptr) {
-    if (!chosen->can_run(kernel)) throw ArgumentError(chosen->cannot_run_reason(kernel) + " (device " + chosen->info().id + ")");
+    if (!chosen->can_run(kernel))
+      throw ArgumentError(chosen->cannot_run_reason(kernel) + " (device " + chosen->info().id + ")");
     return {chosen, std::move(reason)};
   }
   // Fast path: every device can run it (the common case), so no copy is needed.
@@ -65,8 +66,8 @@ Selection StandardOrchestrator::choose_device(const KernelDefinition& kernel, co
   const std::span<const std::shared_ptr<Accelerator>> candidates = all ? std::span(devices_) : std::span(filtered);
   Selection selection = selector_->select(SelectionRequest{kernel, range, candidates});
   if (selection.device == nullptr) {
-    throw DeviceUnavailableError("backend selector '" + std::string(selector_->name()) + "' chose no device for kernel '" +
-                                 kernel.name + "'");
+    throw DeviceUnavailableError("backend selector '" + std::string(selector_->name()) +
+                                 "' chose no device for kernel '" + kernel.name + "'");
   }
   return selection;
 }

@@ -52,9 +52,7 @@ const char* scalar_type_enum(std::string_view dialect_type) {
   return "float64";
 }
 
-int count_lines(std::string_view text) {
-  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
-}
+int count_lines(std::string_view text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 
 }  // namespace
 
@@ -92,11 +90,10 @@ std::string generate_cpu_translation_unit(const dialect::Module& module, std::st
       const std::string type = cpp_type(p.type_name);
       if (p.buffer) {
         const std::string pointer = (p.is_const ? "const " : "") + type + "*";
-        out << "  " << pointer << " const a" << i << " = *static_cast<" << pointer
-            << " const*>(args.values[" << i << "]);\n";
-      } else {
-        out << "  const " << type << " a" << i << " = *static_cast<const " << type << "*>(args.values[" << i
+        out << "  " << pointer << " const a" << i << " = *static_cast<" << pointer << " const*>(args.values[" << i
             << "]);\n";
+      } else {
+        out << "  const " << type << " a" << i << " = *static_cast<const " << type << "*>(args.values[" << i << "]);\n";
       }
     }
     out << "  kernels.dc_run_chunk(args, chunk, [&] { kernels." << function.name << "(";
@@ -133,8 +130,8 @@ std::string generate_cpu_translation_unit(const dialect::Module& module, std::st
   for (const auto& function : module.functions) {
     if (!function.kernel) continue;
     out << "    {\"" << function.name << "\", " << module.dimensions_of(function) << ", " << function.line
-        << ", dc_parameters_" << function.name << ", " << function.parameters.size() << ", &dc_entry_"
-        << function.name << "},\n";
+        << ", dc_parameters_" << function.name << ", " << function.parameters.size() << ", &dc_entry_" << function.name
+        << "},\n";
   }
   out << "};\n\n"
       << "[[maybe_unused]] const int dc_registered = (::dotcompute::cpu::register_generated_kernels(dc_source, \""

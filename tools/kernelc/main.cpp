@@ -97,9 +97,9 @@ int main(int argc, char** argv) {
       const std::string origin = job.input + ":" + std::to_string(function.line);
       const auto [existing, inserted] = kernel_origins.emplace(function.name, origin);
       if (!inserted) {
-        job.module.diagnostics.push_back({job.input, function.line, function.column,
-                                          "duplicate kernel name '" + function.name + "': also defined at " +
-                                              existing->second});
+        job.module.diagnostics.push_back(
+            {job.input, function.line, function.column,
+             "duplicate kernel name '" + function.name + "': also defined at " + existing->second});
       }
     }
     for (const auto& diagnostic : job.module.diagnostics) std::cerr << diagnostic.format() << "\n";

@@ -80,7 +80,7 @@ class KernelScope {
 #define DC_CPU_UNARY(name, function)                          \
   static float name(float x) noexcept { return function(x); } \
   static double name(double x) noexcept { return function(x); }
-#define DC_CPU_BINARY(name, function)                                      \
+#define DC_CPU_BINARY(name, function)                                     \
   static float name(float x, float y) noexcept { return function(x, y); } \
   static double name(double x, double y) noexcept { return function(x, y); }
   DC_CPU_UNARY(dc_sqrt, std::sqrt)

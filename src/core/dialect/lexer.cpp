@@ -60,8 +60,8 @@ class Lexer {
         kind = TokenKind::number;
         while (position_ < source_.size()) {
           const char d = source_[position_];
-          const bool exponent_sign = (d == '+' || d == '-') && (source_[position_ - 1] == 'e' ||
-                                                                source_[position_ - 1] == 'E');
+          const bool exponent_sign =
+              (d == '+' || d == '-') && (source_[position_ - 1] == 'e' || source_[position_ - 1] == 'E');
           if (!is_identifier_char(d) && d != '.' && !exponent_sign) break;
           advance();
         }

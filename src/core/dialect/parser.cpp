@@ -20,22 +20,22 @@ namespace {
 constexpr std::array<std::string_view, 6> kIndexBuiltins = {"dc_global_id",  "dc_global_size", "dc_local_id",
                                                             "dc_local_size", "dc_group_id",    "dc_num_groups"};
 constexpr std::array<std::string_view, 33> kMathBuiltins = {
-    "dc_sqrt", "dc_rsqrt", "dc_exp",   "dc_exp2", "dc_log",   "dc_log2",  "dc_log10", "dc_pow",  "dc_sin",
-    "dc_cos",  "dc_tan",   "dc_asin",  "dc_acos", "dc_atan",  "dc_atan2", "dc_sinh",  "dc_cosh", "dc_tanh",
-    "dc_fabs", "dc_floor", "dc_ceil",  "dc_round", "dc_trunc", "dc_fmin", "dc_fmax",  "dc_fma",  "dc_fmod",
-    "dc_min",  "dc_max",   "dc_clamp", "dc_abs",  "dc_hypot", "dc_copysign"};
+    "dc_sqrt", "dc_rsqrt", "dc_exp",   "dc_exp2",  "dc_log",   "dc_log2",    "dc_log10", "dc_pow",  "dc_sin",
+    "dc_cos",  "dc_tan",   "dc_asin",  "dc_acos",  "dc_atan",  "dc_atan2",   "dc_sinh",  "dc_cosh", "dc_tanh",
+    "dc_fabs", "dc_floor", "dc_ceil",  "dc_round", "dc_trunc", "dc_fmin",    "dc_fmax",  "dc_fma",  "dc_fmod",
+    "dc_min",  "dc_max",   "dc_clamp", "dc_abs",   "dc_hypot", "dc_copysign"};
 constexpr std::array<std::string_view, 4> kNotYetBuiltins = {"dc_barrier", "dc_atomic_", "dc_local_memory",
                                                              "dc_mem_fence"};
 // Identifiers that may directly precede another identifier in a body without
 // being a type (`return x`, `else y = ...`, `const float`, `unsigned int`).
 const std::set<std::string_view> kLeadingWords = {
-    "int",  "uint",   "long",    "ulong",    "float",    "double", "bool",   "void",       "char",
-    "short", "size_t", "unsigned", "signed", "const",    "volatile", "return", "else",   "case",       "goto",
-    "do",   "sizeof", "DC_GLOBAL", "DC_RESTRICT", "DC_CONSTANT", "inline", "ushort", "uchar"};
-const std::set<std::string_view> kCallLikeKeywords = {"if",    "for",  "while", "switch", "return",
+    "int",   "uint",   "long",     "ulong",     "float",       "double",      "bool",   "void",   "char",
+    "short", "size_t", "unsigned", "signed",    "const",       "volatile",    "return", "else",   "case",
+    "goto",  "do",     "sizeof",   "DC_GLOBAL", "DC_RESTRICT", "DC_CONSTANT", "inline", "ushort", "uchar"};
+const std::set<std::string_view> kCallLikeKeywords = {"if",     "for",  "while", "switch", "return",
                                                       "sizeof", "else", "do",    "case"};
-const std::set<std::string_view> kUnsupportedWords = {"struct", "class",    "union",  "enum",  "typedef", "using",
-                                                      "template", "namespace", "auto", "asm",  "operator", "virtual"};
+const std::set<std::string_view> kUnsupportedWords = {"struct",   "class",     "union", "enum", "typedef",  "using",
+                                                      "template", "namespace", "auto",  "asm",  "operator", "virtual"};
 
 bool is_kernel_type(std::string_view name) { return scalar_type_from_dialect(name).has_value(); }
 
@@ -146,8 +146,9 @@ class Parser {
     while (length < text.size() && std::isalpha(static_cast<unsigned char>(text[length]))) ++length;
     const std::string_view name = text.substr(0, length);
     if (name == "include") {
-      error(token, "#include is not supported: a .dck file must be self-contained (built-ins come from each "
-                   "backend's prelude)");
+      error(token,
+            "#include is not supported: a .dck file must be self-contained (built-ins come from each "
+            "backend's prelude)");
     } else if (name == "define") {
       std::string_view rest = text.substr(length);
       while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
@@ -237,8 +238,9 @@ class Parser {
     if (kernel && return_type != "void") {
       error(name, "kernel '" + function.name + "' must return void");
     } else if (!kernel && type_tokens != 1) {
-      error(name, "helper '" + function.name + "' needs a return type (void, bool, int, uint, long, ulong, float "
-                  "or double)");
+      error(name, "helper '" + function.name +
+                      "' needs a return type (void, bool, int, uint, long, ulong, float "
+                      "or double)");
     } else if (!kernel && return_type != "void" && return_type != "bool" && !is_kernel_type(return_type)) {
       error(at(declared_at + 1), "unknown type '" + return_type + "'");
     }
@@ -276,7 +278,8 @@ class Parser {
     const std::string where = module_.path + ":" + std::to_string(previous.line);
     if (previous.kernel || function.kernel) {
       error(name, std::string(function.kernel ? "kernel" : "function") + " name '" + function.name +
-                      "' is already used at " + where + (function.kernel && previous.kernel ? " (duplicate kernel name)" : ""));
+                      "' is already used at " + where +
+                      (function.kernel && previous.kernel ? " (duplicate kernel name)" : ""));
     } else if (previous.has_body && function.has_body) {
       error(name, "helper '" + function.name + "' is already defined at " + where);
     } else if (function.has_body) {
@@ -372,8 +375,8 @@ class Parser {
       }
     }
     if (type_token == nullptr) {
-      error(at(begin), "parameter " + std::to_string(function.parameters.size() + 1) + " of '" + function.name +
-                           "' has no type");
+      error(at(begin),
+            "parameter " + std::to_string(function.parameters.size() + 1) + " of '" + function.name + "' has no type");
       return;
     }
     const Token& where = name_token != nullptr ? *name_token : *type_token;
@@ -385,8 +388,9 @@ class Parser {
     const std::string quoted = "'" + p.name + "'";
     const bool known = is_kernel_type(p.type_name) || (!function.kernel && p.type_name == "bool" && pointers == 0);
     if (!known) {
-      error(*type_token, "unknown type '" + p.type_name + "' (parameters may be int, uint, long, ulong, float, "
-                                                          "double, or DC_GLOBAL pointers to them)");
+      error(*type_token, "unknown type '" + p.type_name +
+                             "' (parameters may be int, uint, long, ulong, float, "
+                             "double, or DC_GLOBAL pointers to them)");
     } else if (name_token == nullptr) {
       error(*type_token, "a parameter of '" + function.name + "' has no name");
     } else if (pointers > 1) {
@@ -432,8 +436,9 @@ class Parser {
       } else if (word == "throw" || word == "try" || word == "catch") {
         error(t, "exceptions (" + quoted + ") are not allowed in kernels");
       } else if (word == "static") {
-        error(t, "static local variables are not allowed in kernels (no mutable statics); use DC_CONSTANT at file "
-                 "scope for constants");
+        error(t,
+              "static local variables are not allowed in kernels (no mutable statics); use DC_CONSTANT at file "
+              "scope for constants");
       } else if (kUnsupportedWords.contains(word)) {
         error(t, quoted + " is not supported in the kernel dialect");
       } else if (word == "std" && is(i + 1, "::")) {
@@ -443,8 +448,9 @@ class Parser {
         if (!is(i + 1, "(")) {
           error(t, "function pointers are not supported: " + quoted + " is used as a value");
         } else if (module_.functions[*callee].kernel) {
-          error(t, "kernel " + quoted + " cannot be called from kernel code; move the shared code into a DC_FUNC "
-                                        "helper");
+          error(t, "kernel " + quoted +
+                       " cannot be called from kernel code; move the shared code into a DC_FUNC "
+                       "helper");
         } else if (extents_[*callee].declared_at > i) {
           error(t, "helper " + quoted + " is used before it is declared; define it above '" + function.name + "'");
         } else {
@@ -453,7 +459,8 @@ class Parser {
       } else if (word.starts_with("dc_")) {
         builtin(function, i);
       } else if (is(i + 1, "(")) {
-        if (!kCallLikeKeywords.contains(word) && !kLeadingWords.contains(word) && !macros_.contains(std::string(word))) {
+        if (!kCallLikeKeywords.contains(word) && !kLeadingWords.contains(word) &&
+            !macros_.contains(std::string(word))) {
           error(t, "call to unknown function " + quoted +
                        " (kernels can call DC_FUNC helpers defined above them and dc_* built-ins)");
         }
@@ -484,8 +491,9 @@ class Parser {
     }
     for (std::string_view prefix : kNotYetBuiltins) {
       if (t.text.starts_with(prefix)) {
-        error(t, quoted + " is not supported yet: barriers, local memory and atomics are not implemented in this "
-                          "version of dotcompute");
+        error(t, quoted +
+                     " is not supported yet: barriers, local memory and atomics are not implemented in this "
+                     "version of dotcompute");
         return;
       }
     }

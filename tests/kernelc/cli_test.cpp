@@ -1,0 +1,106 @@
+// The dotcompute CLI: commands, JSON output, exit codes for bad input.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+namespace {
+
+struct Outcome {
+  int status;
+  std::string output;
+};
+
+Outcome cli(const std::string& arguments) {
+  std::string output;
+  FILE* pipe = popen((std::string(DOTCOMPUTE_CLI) + " " + arguments + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::array<char, 4096> buffer{};
+  while (fgets(buffer.data(), buffer.size(), pipe) != nullptr) output += buffer.data();
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+#define EXPECT_CONTAINS(text, fragment) EXPECT_NE((text).find(fragment), std::string::npos) << (text)
+
+TEST(Cli, DevicesListsTheCpu) {
+  const Outcome text = cli("devices --verbose");
+  EXPECT_EQ(text.status, 0);
+  EXPECT_CONTAINS(text.output, "cpu:0");
+  EXPECT_CONTAINS(text.output, "skipped backend opencl");
+  const Outcome json = cli("devices --json");
+  EXPECT_EQ(json.status, 0);
+  EXPECT_EQ(json.output.rfind("{\"devices\":[{\"id\":\"cpu:0\",\"backend\":\"cpu\"", 0), 0u) << json.output;
+  EXPECT_CONTAINS(json.output, "\"skipped\":[");
+}
+
+TEST(Cli, KernelsShowsSignatures) {
+  const Outcome text = cli("kernels");
+  EXPECT_EQ(text.status, 0);
+  EXPECT_CONTAINS(text.output, "saxpy(int n, float a, const float* x DC_SIZE(n), float* y DC_SIZE(n))");
+  const Outcome json = cli("kernels --json");
+  EXPECT_EQ(json.status, 0);
+  EXPECT_CONTAINS(json.output, "{\"name\":\"vector_add\"");
+  EXPECT_CONTAINS(json.output, "\"access\":\"write-only\"");
+}
+
+TEST(Cli, RunPrintsTimingThroughputAndChecksum) {
+  const Outcome text = cli("run saxpy --size 100000 --repeat 3");
+  EXPECT_EQ(text.status, 0) << text.output;
+  EXPECT_CONTAINS(text.output, "device      cpu:0");
+  EXPECT_CONTAINS(text.output, "GB/s");
+  EXPECT_CONTAINS(text.output, "checksum");
+  EXPECT_CONTAINS(text.output, "check       ok");
+  const Outcome json = cli("run matmul --size 64 --repeat 2 --device cpu --json");
+  EXPECT_EQ(json.status, 0) << json.output;
+  EXPECT_CONTAINS(json.output, "\"kernel\":\"matmul\",\"size\":64,\"range\":\"64x64\",\"device\":\"cpu:0\"");
+  EXPECT_CONTAINS(json.output, "\"check\":{\"ok\":true");
+}
+
+TEST(Cli, ChecksumsAreDeterministic) {
+  const Outcome first = cli("run vector_add --size 5000 --repeat 1 --json");
+  const Outcome second = cli("run vector_add --size=5000 --repeat=2 --json");
+  const auto checksum = [](const std::string& json) { return json.substr(json.find("\"checksum\"")); };
+  EXPECT_EQ(checksum(first.output).substr(0, 40), checksum(second.output).substr(0, 40));
+}
+
+TEST(Cli, BadInputIsAOneLineErrorWithStatusTwo) {
+  const Outcome kernel = cli("run no_such_kernel");
+  EXPECT_EQ(kernel.status, 2);
+  EXPECT_CONTAINS(kernel.output, "dotcompute: run: unknown kernel 'no_such_kernel'");
+  EXPECT_EQ(std::count(kernel.output.begin(), kernel.output.end(), '\n'), 1) << kernel.output;
+  const Outcome device = cli("run saxpy --size 10 --device opencl:3");
+  EXPECT_EQ(device.status, 2);
+  EXPECT_CONTAINS(device.output, "unknown device 'opencl:3'");
+  EXPECT_EQ(std::count(device.output.begin(), device.output.end(), '\n'), 1) << device.output;
+  const Outcome flag = cli("devices --fast");
+  EXPECT_EQ(flag.status, 2);
+  EXPECT_CONTAINS(flag.output, "dotcompute: devices: unknown option '--fast'");
+  EXPECT_EQ(cli("run saxpy --size ten").status, 2);
+  EXPECT_EQ(cli("run saxpy --repeat 0").status, 2);
+  EXPECT_EQ(cli("frobnicate").status, 2);
+  EXPECT_EQ(cli("").status, 2);
+  EXPECT_EQ(cli("--help").status, 0);
+}
+
+TEST(Cli, EnvironmentDeviceIsHonouredAndValidated) {
+  EXPECT_EQ(cli("run scale --size 1000 --repeat 1").status, 0);
+  const Outcome bad = cli("run scale --size 1000 --repeat 1 2>&1; DOTCOMPUTE_DEVICE=cuda:0 " +
+                          std::string(DOTCOMPUTE_CLI) + " run scale --size 10");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_CONTAINS(bad.output, "unknown device 'cuda:0' in DOTCOMPUTE_DEVICE");
+}
+
+TEST(Cli, DemoChecksEverySampleOnEveryDevice) {
+  const Outcome demo = cli("demo");
+  EXPECT_EQ(demo.status, 0) << demo.output;
+  EXPECT_CONTAINS(demo.output, "all 9 results match the reference");
+  for (const char* kernel :
+       {"vector_add", "saxpy", "scale", "sum_partials", "matmul", "transpose", "blur3x3", "mandelbrot", "stencil3d"}) {
+    EXPECT_CONTAINS(demo.output, kernel);
+  }
+}
+
+}  // namespace

@@ -1,0 +1,142 @@
+// Execution handles: wait/get/then, errors, and cancellation before and during a run.
+#include <gtest/gtest.h>
+
+#include <dotcompute/backend/execution_state.hpp>
+#include <dotcompute/dotcompute.hpp>
+
+#include "test_kernels.hpp"
+
+namespace dotcompute {
+namespace {
+
+class ExecutionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    test::register_test_kernels(registry_);
+    auto& control = test::blocking_control();
+    control.started = false;
+    control.released = false;
+    control.items_run = 0;
+    test::counted_items() = 0;
+  }
+  KernelRegistry registry_;
+  Runtime runtime_ = Runtime::create({.registry = &registry_, .cpu_threads = 2});
+  ComputeOrchestrator& orchestrator_ = runtime_.orchestrator();
+};
+
+TEST_F(ExecutionTest, GetReturnsDeviceTimingsAndReason) {
+  const KernelResult result = orchestrator_.execute("test_count", Range(5000)).get();
+  EXPECT_EQ(result.kernel, "test_count");
+  EXPECT_EQ(result.device, "cpu:0");
+  EXPECT_FALSE(result.selection_reason.empty());
+  EXPECT_EQ(result.range, Range(5000));
+  EXPECT_GE(result.timings.total, result.timings.compute);
+  EXPECT_EQ(test::counted_items(), 5000);
+}
+
+TEST_F(ExecutionTest, EmptyRangeCompletes) {
+  EXPECT_NO_THROW(orchestrator_.execute("test_count", Range(0)).wait());
+  EXPECT_EQ(test::counted_items(), 0);
+}
+
+TEST_F(ExecutionTest, WaitForTimesOutWhileRunning) {
+  Buffer<float> out(1 << 16);
+  const Execution execution = orchestrator_.execute("test_blocking", Range(1 << 16), out);
+  test::blocking_control().wait_until_started();
+  EXPECT_FALSE(execution.wait_for(std::chrono::milliseconds(20)));
+  EXPECT_FALSE(execution.is_done());
+  test::blocking_control().release();
+  EXPECT_TRUE(execution.wait_for(std::chrono::seconds(30)));
+  EXPECT_TRUE(execution.is_done());
+}
+
+TEST_F(ExecutionTest, ThenRunsAfterCompletionAndPropagatesItsException) {
+  std::atomic<bool> ran{false};
+  const Execution chained = orchestrator_.execute("test_count", Range(3000)).then([&](const KernelResult& result) {
+    EXPECT_EQ(result.kernel, "test_count");
+    ran = true;
+  });
+  EXPECT_EQ(chained.get().kernel, "test_count");
+  EXPECT_TRUE(ran);
+  const Execution throwing = orchestrator_.execute("test_count", Range(10)).then([](const KernelResult&) {
+    throw std::runtime_error("boom");
+  });
+  EXPECT_THROW(throwing.wait(), std::runtime_error);
+}
+
+TEST_F(ExecutionTest, ThenIsSkippedWhenThePredecessorFails) {
+  Buffer<float> out(1 << 16);
+  const Execution first = orchestrator_.execute("test_blocking", Range(1 << 16), out);
+  bool ran = false;
+  const Execution second = first.then([&](const KernelResult&) { ran = true; });
+  test::blocking_control().wait_until_started();
+  first.cancel();
+  test::blocking_control().release();
+  EXPECT_THROW(second.get(), CancelledError);
+  EXPECT_FALSE(ran);
+}
+
+TEST_F(ExecutionTest, EmptyHandleThrows) {
+  const Execution empty;
+  EXPECT_FALSE(empty.valid());
+  EXPECT_THROW(empty.wait(), ArgumentError);
+}
+
+TEST_F(ExecutionTest, CancelledBeforeStartNeverRuns) {
+  Buffer<float> out(1 << 16);
+  const Execution blocker = orchestrator_.execute("test_blocking", Range(1 << 16), out);
+  test::blocking_control().wait_until_started();
+  const Execution queued = orchestrator_.execute("test_count", Range(100000));
+  queued.cancel();
+  test::blocking_control().release();
+  blocker.wait();
+  try {
+    queued.wait();
+    FAIL() << "expected CancelledError";
+  } catch (const CancelledError& e) {
+    EXPECT_NE(std::string(e.what()).find("before it started"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(test::counted_items(), 0);
+}
+
+TEST_F(ExecutionTest, StopTokenCancelsBeforeStart) {
+  Buffer<float> out(1 << 16);
+  const Execution blocker = orchestrator_.execute("test_blocking", Range(1 << 16), out);
+  test::blocking_control().wait_until_started();
+  std::stop_source stop;
+  const Execution queued = orchestrator_.execute_kernel_async("test_count", Range(100000), {}, {}, stop.get_token());
+  stop.request_stop();
+  test::blocking_control().release();
+  EXPECT_THROW(queued.get(), CancelledError);
+  EXPECT_EQ(test::counted_items(), 0);
+  blocker.wait();
+}
+
+TEST_F(ExecutionTest, CancelWhileRunningStopsAtAChunkBoundary) {
+  constexpr long kItems = 1 << 22;
+  Buffer<float> out(kItems);
+  const Execution running = orchestrator_.execute("test_blocking", Range(kItems), out);
+  test::blocking_control().wait_until_started();
+  running.cancel();
+  test::blocking_control().release();
+  try {
+    running.wait();
+    FAIL() << "expected CancelledError";
+  } catch (const CancelledError& e) {
+    EXPECT_NE(std::string(e.what()).find("while running"), std::string::npos) << e.what();
+  }
+  // The chunk that was running finished; the others were skipped.
+  const long ran = test::blocking_control().items_run;
+  EXPECT_GT(ran, 0);
+  EXPECT_LT(ran, kItems);
+}
+
+TEST_F(ExecutionTest, CancelAfterCompletionHasNoEffect) {
+  const Execution done = orchestrator_.execute("test_count", Range(10));
+  done.wait();
+  done.cancel();
+  EXPECT_NO_THROW(done.get());
+}
+
+}  // namespace
+}  // namespace dotcompute
