@@ -41,7 +41,7 @@ bool is_kernel_type(std::string_view name) { return scalar_type_from_dialect(nam
 
 class Parser {
  public:
-  Parser(std::string_view source, std::string_view path) : source_(source), tokens_(tokenize(source)) {
+  Parser(std::string_view source, std::string_view path) : tokens_(tokenize(source)) {
     module_.path = std::string(path);
   }
 
@@ -529,7 +529,6 @@ class Parser {
     }
   }
 
-  std::string_view source_;
   std::vector<Token> tokens_;
   std::size_t index_ = 0;
   Module module_;

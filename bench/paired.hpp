@@ -1,0 +1,67 @@
+// Side-by-side measurement: each benchmark iteration times dotcompute and its
+// raw baseline back to back, so machine drift hits both alike; the reported
+// counters are medians and their ratio.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "sample_catalog.hpp"
+
+namespace dotcompute::bench {
+
+/// The sample kernels live in libdotcompute_samples; referencing its catalog
+/// keeps the linker from dropping the library (and its kernel registrations).
+inline void require_sample_kernels() {
+  if (samples::find_sample("vector_add") == nullptr) throw std::runtime_error("sample kernels are not linked");
+}
+
+class PairedSamples {
+ public:
+  template <class F>
+  static double seconds(F&& f) {
+    const auto start = std::chrono::steady_clock::now();
+    f();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+  void add(double dotcompute_seconds, double raw_seconds) {
+    dotcompute_.push_back(dotcompute_seconds);
+    raw_.push_back(raw_seconds);
+  }
+
+  /// Sets dc_<unit>, raw_<unit> and ratio counters, where the value is
+  /// `work / median seconds` (work = bytes, operations...). ratio = dc / raw:
+  /// above 1 means dotcompute is faster.
+  void report_rate(benchmark::State& state, const std::string& unit, double work) {
+    const double dc = work / median(dotcompute_);
+    const double raw = work / median(raw_);
+    state.counters["dc_" + unit] = dc;
+    state.counters["raw_" + unit] = raw;
+    state.counters["ratio"] = dc / raw;
+  }
+
+  /// Sets dc_ns, raw_ns (median per operation) and ratio = dc / raw (below 1: dotcompute is faster).
+  void report_latency(benchmark::State& state, double operations_per_sample) {
+    const double dc = median(dotcompute_) / operations_per_sample * 1e9;
+    const double raw = median(raw_) / operations_per_sample * 1e9;
+    state.counters["dc_ns"] = dc;
+    state.counters["raw_ns"] = raw;
+    state.counters["ratio"] = dc / raw;
+  }
+
+ private:
+  static double median(std::vector<double> values) {
+    if (values.empty()) return 0;
+    std::nth_element(values.begin(), values.begin() + static_cast<long>(values.size() / 2), values.end());
+    return values[values.size() / 2];
+  }
+  std::vector<double> dotcompute_;
+  std::vector<double> raw_;
+};
+
+}  // namespace dotcompute::bench

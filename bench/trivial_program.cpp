@@ -1,0 +1,2 @@
+// The baseline process for the start-up benchmark: a C++ program that does nothing.
+int main() { return 0; }
