@@ -68,21 +68,26 @@ std::shared_ptr<CpuCommand> CpuThreadPool::head() const {
 
 void CpuThreadPool::complete_head(CpuCommand& command) noexcept {
   std::shared_ptr<CpuCommand> finished;  // released after finishing, outside the lock
+  bool more = false;
   {
     std::lock_guard lock(mutex_);
     // Only the head has chunks claimed, so the finishing command is the head.
     finished = std::move(queue_.front());
     queue_.pop_front();
+    more = !queue_.empty();
   }
-  announce_change();
+  // Idle workers only need to hear about a new head. Waking them for nothing
+  // (a futex call per tiny launch) would triple the cost of inline launches.
+  if (more) announce_change();
   command.finish();
 }
 
-bool CpuThreadPool::spin_for_change(std::uint32_t seen) const noexcept {
+bool CpuThreadPool::spin_for_change(std::uint32_t seen, const CpuCommand* target) const noexcept {
   const auto deadline = std::chrono::steady_clock::now() + spin_;
   for (;;) {
     for (int i = 0; i < 64; ++i) {
       if (epoch_.load(std::memory_order_acquire) != seen) return true;
+      if (target != nullptr && target->is_finished()) return true;
       spin_pause();
     }
     if (std::chrono::steady_clock::now() >= deadline) return false;
@@ -105,7 +110,7 @@ void CpuThreadPool::worker_main() noexcept {
       continue;
     }
     command.reset();
-    if (spin_for_change(seen)) continue;
+    if (spin_for_change(seen, nullptr)) continue;
     sleepers_.fetch_add(1, std::memory_order_seq_cst);
     epoch_.wait(seen, std::memory_order_seq_cst);
     sleepers_.fetch_sub(1, std::memory_order_relaxed);
@@ -123,7 +128,7 @@ void CpuThreadPool::help_until(const CpuCommand& target) noexcept {
     command.reset();
     // Nothing to claim: other threads run the last chunks. Let the caller
     // spin and then block on the result if the queue does not move soon.
-    if (!spin_for_change(seen)) return;
+    if (!spin_for_change(seen, &target)) return;
   }
 }
 

@@ -46,8 +46,9 @@ class CpuThreadPool {
   void worker_main() noexcept;
   std::shared_ptr<CpuCommand> head() const;
   void announce_change() noexcept;
-  /// Spins until epoch_ != seen or the spin budget is spent; true if it changed.
-  bool spin_for_change(std::uint32_t seen) const noexcept;
+  /// Spins until epoch_ != seen or `target` (if any) has finished, or the spin
+  /// budget is spent; true unless the budget ran out.
+  bool spin_for_change(std::uint32_t seen, const CpuCommand* target) const noexcept;
 
   const std::size_t threads_;
   const std::chrono::microseconds spin_;
@@ -57,7 +58,7 @@ class CpuThreadPool {
   bool stopping_ = false;
   std::once_flag started_;
   std::vector<std::thread> workers_;
-  // Bumped whenever the queue changes; idle workers watch it.
+  // Bumped when work appears: a non-inline submit, or a new head after a pop.
   std::atomic<std::uint32_t> epoch_{0};
   std::atomic<int> sleepers_{0};
 };
