@@ -55,13 +55,18 @@ TEST(ThreadPoolStress, SubmittersThatNeverWaitStillComplete) {
   EXPECT_EQ(test::counted_items(), 4L * 200 * 3000);
 }
 
-TEST(ThreadPoolStress, SingleThreadedPoolWorksWithoutWorkers) {
+TEST(ThreadPoolStress, SingleThreadedPoolProgressesWithoutWaiters) {
   KernelRegistry registry;
   test::register_test_kernels(registry);
   test::counted_items() = 0;
   Runtime runtime = Runtime::create({.registry = &registry, .cpu_threads = 1});
   for (int i = 0; i < 50; ++i) runtime.orchestrator().execute("test_count", Range(100000)).wait();
   EXPECT_EQ(test::counted_items(), 50L * 100000);
+  // Nobody waits: only polling. The single worker must still run it.
+  const Execution polled = runtime.orchestrator().execute("test_count", Range(100000));
+  while (!polled.wait_for(std::chrono::milliseconds(1))) {
+  }
+  EXPECT_EQ(test::counted_items(), 51L * 100000);
 }
 
 TEST(ThreadPoolStress, HostReadsRacingWithKernels) {

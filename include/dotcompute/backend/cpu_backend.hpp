@@ -10,8 +10,9 @@ namespace dotcompute {
 
 struct CpuBackendOptions {
   /// Threads executing kernels, counting the thread that waits on a result
-  /// (it helps); the pool starts threads - 1 workers. 0 = the CPUs in this
-  /// process's affinity mask, or DOTCOMPUTE_CPU_THREADS when set.
+  /// (it helps): the pool starts threads - 1 workers; with 1, one worker does
+  /// everything and waiters only block. 0 = the CPUs in this process's
+  /// affinity mask, or DOTCOMPUTE_CPU_THREADS when set.
   std::size_t threads = 0;
   /// Idle workers spin this long before sleeping (waking costs ~50 µs on a VM).
   /// Negative = DOTCOMPUTE_CPU_SPIN_US or 100 µs.

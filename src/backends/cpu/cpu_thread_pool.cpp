@@ -36,11 +36,14 @@ std::size_t CpuThreadPool::chunk_items(std::size_t total_items) const noexcept {
 }
 
 void CpuThreadPool::start_workers() {
-  for (std::size_t i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker_main(); });
+  // With a single thread that one thread is a worker, so that executions
+  // progress even when nobody waits on them (wait_for polling, fire-and-forget).
+  const std::size_t workers = std::max<std::size_t>(threads_ - 1, 1);
+  for (std::size_t i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_main(); });
 }
 
 void CpuThreadPool::submit(const std::shared_ptr<CpuCommand>& command) {
-  if (threads_ > 1) std::call_once(started_, [this] { start_workers(); });
+  std::call_once(started_, [this] { start_workers(); });
   bool was_idle = false;
   {
     std::lock_guard lock(mutex_);
@@ -118,6 +121,7 @@ void CpuThreadPool::worker_main() noexcept {
 }
 
 void CpuThreadPool::help_until(const CpuCommand& target) noexcept {
+  if (threads_ == 1) return;  // the single worker does all the work
   while (!target.is_finished()) {
     const std::uint32_t seen = epoch_.load(std::memory_order_acquire);
     std::shared_ptr<CpuCommand> command = head();

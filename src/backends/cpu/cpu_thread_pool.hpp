@@ -15,9 +15,9 @@ namespace dotcompute::cpu {
 
 /// Runs CpuCommands in submission order; all threads work on the command at
 /// the head of the queue, claiming chunks dynamically. `threads - 1` workers
-/// are started lazily on the first submit; the remaining thread is whichever
-/// thread waits on a result, which helps. Idle workers spin for a bounded time
-/// before sleeping on a futex. Thread-safe.
+/// (one when `threads` is 1) are started lazily on the first submit; the
+/// remaining thread is whichever thread waits on a result, which helps. Idle
+/// workers spin for a bounded time before sleeping on a futex. Thread-safe.
 class CpuThreadPool {
  public:
   CpuThreadPool(std::size_t threads, std::chrono::microseconds spin, std::size_t inline_items);
