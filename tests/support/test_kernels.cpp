@@ -32,21 +32,21 @@ void count_entry(const cpu::LaunchArgs&, const cpu::WorkChunk& chunk) noexcept {
 
 }  // namespace
 
-void register_test_kernels(KernelRegistry& registry) {
-  KernelDefinition blocking;
-  blocking.name = "test_blocking";
-  blocking.parameters = {{"out", ParameterKind::buffer, ScalarType::float32, Access::write_only, {}}};
-  blocking.dimensions = 1;
-  blocking.cpu_entry = &blocking_entry;
-  blocking.origin = "tests/support/test_kernels.cpp";
-  registry.add(std::move(blocking));
+KernelDefinition native_kernel(std::string name, cpu::KernelEntry entry, std::vector<KernelParameter> parameters,
+                               int dimensions) {
+  KernelDefinition definition;
+  definition.name = std::move(name);
+  definition.parameters = std::move(parameters);
+  definition.dimensions = dimensions;
+  definition.cpu_entry = entry;
+  definition.origin = "test:" + definition.name;
+  return definition;
+}
 
-  KernelDefinition count;
-  count.name = "test_count";
-  count.dimensions = 1;
-  count.cpu_entry = &count_entry;
-  count.origin = "tests/support/test_kernels.cpp";
-  registry.add(std::move(count));
+void register_test_kernels(KernelRegistry& registry) {
+  registry.add(native_kernel("test_blocking", &blocking_entry,
+                             {{"out", ParameterKind::buffer, ScalarType::float32, Access::write_only, {}}}));
+  registry.add(native_kernel("test_count", &count_entry));
 }
 
 }  // namespace dotcompute::test

@@ -20,7 +20,16 @@ struct BlockingControl {
     while (!started.load()) std::this_thread::yield();
   }
   void release() { released.store(true); }
+  void reset() {
+    started = false;
+    released = false;
+    items_run = 0;
+  }
 };
+
+/// A definition with a native CPU entry, for tests that register kernels by hand.
+KernelDefinition native_kernel(std::string name, cpu::KernelEntry entry, std::vector<KernelParameter> parameters = {},
+                               int dimensions = 1);
 
 /// The control block shared by every "test_blocking" launch of this process.
 BlockingControl& blocking_control();

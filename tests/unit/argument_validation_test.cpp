@@ -3,6 +3,8 @@
 
 #include <dotcompute/dotcompute.hpp>
 
+#include "test_kernels.hpp"
+
 namespace dotcompute {
 namespace {
 
@@ -20,31 +22,17 @@ class ArgumentValidation : public ::testing::Test {
  protected:
   void SetUp() override {
     // check(int n, float a, const float* x DC_SIZE(n), float* y, DC_WRITE_ONLY int* z), 1-D
-    KernelDefinition check;
-    check.name = "check";
-    check.dimensions = 1;
-    check.cpu_entry = &noop_entry;
-    check.origin = "test";
-    check.parameters = {scalar("n", ScalarType::int32), scalar("a", ScalarType::float32),
-                        buffer("x", ScalarType::float32, Access::read_only),
-                        buffer("y", ScalarType::float32, Access::read_write),
-                        buffer("z", ScalarType::int32, Access::write_only)};
+    KernelDefinition check = test::native_kernel(
+        "check", &noop_entry,
+        {scalar("n", ScalarType::int32), scalar("a", ScalarType::float32),
+         buffer("x", ScalarType::float32, Access::read_only), buffer("y", ScalarType::float32, Access::read_write),
+         buffer("z", ScalarType::int32, Access::write_only)});
     check.parameters[2].required_elements = SizeExpression::parse("n", check.parameters);
     registry_.add(std::move(check));
-    KernelDefinition grid;
-    grid.name = "grid";
-    grid.dimensions = 2;
-    grid.cpu_entry = &noop_entry;
-    grid.origin = "test";
-    registry_.add(std::move(grid));
-    KernelDefinition wide;
-    wide.name = "wide";
-    wide.dimensions = 1;
-    wide.cpu_entry = &noop_entry;
-    wide.origin = "test";
-    wide.parameters = {scalar("u", ScalarType::uint32), scalar("l", ScalarType::int64),
-                       scalar("d", ScalarType::float64)};
-    registry_.add(std::move(wide));
+    registry_.add(test::native_kernel("grid", &noop_entry, {}, 2));
+    registry_.add(test::native_kernel(
+        "wide", &noop_entry,
+        {scalar("u", ScalarType::uint32), scalar("l", ScalarType::int64), scalar("d", ScalarType::float64)}));
     launches = 0;
   }
 

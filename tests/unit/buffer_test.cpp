@@ -54,15 +54,22 @@ TEST(Buffer, MemoryComesFromTheHostPoolAndReturnsToIt) {
   EXPECT_GE(after.hits, before.hits + 1);
 }
 
-TEST(Buffer, HostReadWaitsForAPendingWriter) {
-  KernelRegistry registry;
-  test::register_test_kernels(registry);
-  Runtime runtime = Runtime::create({.registry = &registry});
-  auto& control = test::blocking_control();
-  control.started = false;
-  control.released = false;
+// Runs the blocking test kernel in a runtime of its own.
+class BufferHazards : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    test::register_test_kernels(registry_);
+    control_.reset();
+  }
+  KernelRegistry registry_;
+  Runtime runtime_ = Runtime::create({.registry = &registry_});
+  test::BlockingControl& control_ = test::blocking_control();
+};
+
+TEST_F(BufferHazards, HostReadWaitsForAPendingWriter) {
+  auto& control = control_;
   Buffer<float> out(1 << 16);
-  const Execution execution = runtime.orchestrator().execute("test_blocking", Range(1 << 16), out);
+  const Execution execution = runtime_.orchestrator().execute("test_blocking", Range(1 << 16), out);
   control.wait_until_started();
   auto reader = std::async(std::launch::async, [&out] {
     const auto values = out.host_read();
@@ -74,17 +81,12 @@ TEST(Buffer, HostReadWaitsForAPendingWriter) {
   execution.wait();
 }
 
-TEST(Buffer, DestroyedWhileInUseStaysValidUntilTheExecutionFinishes) {
-  KernelRegistry registry;
-  test::register_test_kernels(registry);
-  Runtime runtime = Runtime::create({.registry = &registry});
-  auto& control = test::blocking_control();
-  control.started = false;
-  control.released = false;
+TEST_F(BufferHazards, DestroyedWhileInUseStaysValidUntilTheExecutionFinishes) {
+  auto& control = control_;
   Execution execution;
   {
     Buffer<float> out(1 << 16);
-    execution = runtime.orchestrator().execute("test_blocking", Range(1 << 16), out);
+    execution = runtime_.orchestrator().execute("test_blocking", Range(1 << 16), out);
     control.wait_until_started();
   }  // the Buffer is gone; the command still holds its storage
   control.release();

@@ -13,10 +13,7 @@ class ExecutionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     test::register_test_kernels(registry_);
-    auto& control = test::blocking_control();
-    control.started = false;
-    control.released = false;
-    control.items_run = 0;
+    test::blocking_control().reset();
     test::counted_items() = 0;
   }
   KernelRegistry registry_;

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <dotcompute/dotcompute.hpp>
 
+#include "test_kernels.hpp"
+
 namespace dotcompute {
 namespace {
 
@@ -12,11 +14,7 @@ void noop_entry(const cpu::LaunchArgs&, const cpu::WorkChunk&) noexcept {}
 class Selection : public ::testing::Test {
  protected:
   void SetUp() override {
-    KernelDefinition k;
-    k.name = "k";
-    k.cpu_entry = &noop_entry;
-    k.origin = "test";
-    registry_.add(std::move(k));
+    registry_.add(test::native_kernel("k", &noop_entry, {}, 0));
     registry_.add_source("DC_KERNEL void portable_only() {}", "runtime:portable");
   }
   KernelRegistry registry_;
