@@ -13,3 +13,6 @@
 #include "dotcompute/orchestrator.hpp"
 #include "dotcompute/range.hpp"
 #include "dotcompute/runtime.hpp"
+#include "dotcompute/runtime_options.hpp"
+#include "dotcompute/runtime_services.hpp"
+#include "dotcompute/services.hpp"

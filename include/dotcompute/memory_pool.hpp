@@ -69,9 +69,12 @@ class MemoryPool {
   /// Returns every cached block upstream; the number of bytes released.
   std::size_t trim() noexcept;
 
+  /// Changes the cap on cached bytes; a cache above the new cap is trimmed now.
+  void set_max_cached_bytes(std::size_t bytes) noexcept;
+
   [[nodiscard]] MemoryPoolStats stats() const;
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
-  [[nodiscard]] const MemoryPoolOptions& options() const noexcept { return options_; }
+  [[nodiscard]] MemoryPoolOptions options() const;
 
   /// The size class `bytes` is rounded up to (bytes itself above max_cached_block).
   [[nodiscard]] std::size_t block_size(std::size_t bytes) const noexcept;
@@ -84,8 +87,8 @@ class MemoryPool {
 
   std::unique_ptr<MemoryAllocator> upstream_;
   std::string name_;
-  MemoryPoolOptions options_;
   mutable std::mutex mutex_;
+  MemoryPoolOptions options_;  // max_cached_bytes may change (under mutex_)
   std::array<std::vector<void*>, kClassCount> free_lists_;
   MemoryPoolStats stats_;  // bytes_held is derived in stats()
 };

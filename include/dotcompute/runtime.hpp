@@ -1,4 +1,5 @@
-// Runtime: the zero-ceremony entry point that discovers devices and owns the orchestrator.
+// Runtime: the zero-ceremony facade over the service composition of
+// add_dotcompute_runtime (see runtime_services.hpp).
 #pragma once
 
 #include <cstddef>
@@ -10,35 +11,26 @@
 #include "dotcompute/backend_selector.hpp"
 #include "dotcompute/kernel_registry.hpp"
 #include "dotcompute/orchestrator.hpp"
+#include "dotcompute/runtime_options.hpp"
+#include "dotcompute/runtime_services.hpp"
+#include "dotcompute/services.hpp"
 
 namespace dotcompute {
 
-struct RuntimeOptions {
-  /// Device used when a call names none: "" reads DOTCOMPUTE_DEVICE, and when
-  /// that is unset too the selector decides. Same syntax as ExecutionOptions::device.
-  std::string default_device;
-  /// Device choice for calls without a device; null = FixedPrioritySelector.
-  std::shared_ptr<BackendSelector> selector;
-  /// Kernels to run; null = KernelRegistry::global().
-  KernelRegistry* registry = nullptr;
-  /// CPU backend threads (including threads that wait on results); 0 = all
-  /// CPUs this process may run on (DOTCOMPUTE_CPU_THREADS overrides).
-  std::size_t cpu_threads = 0;
-};
-
-/// A backend that was not started, and why.
-struct SkippedBackend {
-  std::string backend;
-  std::string reason;
-};
-
-/// Owns the backends, devices and orchestrator. Move-only; destroying it waits
-/// for outstanding work on its devices.
+/// Owns a service provider composed by add_dotcompute_runtime and the services
+/// resolved from it. Move-only; destroying it releases the services in reverse
+/// creation order (the devices wait for their outstanding work).
 class Runtime {
  public:
-  /// Starts the runtime. Throws ArgumentError for invalid options (e.g. an
-  /// unknown default device).
-  static Runtime create(RuntimeOptions options = {});
+  /// Default options, with DOTCOMPUTE_* environment variables applied.
+  static Runtime create();
+  /// `options`, with environment variables filling the fields left at their default.
+  static Runtime create(RuntimeOptions options);
+  /// Default options edited by `configure`, then the environment.
+  static Runtime create(const std::function<void(RuntimeOptions&)>& configure);
+  /// A provider built from a collection that add_dotcompute_runtime() filled
+  /// (possibly with services replaced). ServiceResolutionError if it is not.
+  static Runtime from_services(ServiceProvider provider);
 
   Runtime(Runtime&&) noexcept;
   Runtime& operator=(Runtime&&) noexcept;
@@ -48,6 +40,9 @@ class Runtime {
   [[nodiscard]] std::vector<std::shared_ptr<Accelerator>> devices() const;
   [[nodiscard]] const std::vector<SkippedBackend>& skipped_backends() const noexcept;
   [[nodiscard]] KernelRegistry& registry() noexcept;
+  [[nodiscard]] const RuntimeOptions& options() const noexcept;
+  /// The provider, to resolve further services (MemoryManager, PerformanceMonitor, ...).
+  [[nodiscard]] ServiceProvider& services() noexcept;
 
  private:
   struct Impl;

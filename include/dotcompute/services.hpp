@@ -278,7 +278,8 @@ class ServiceProvider {
   template <class T>
   [[nodiscard]] std::vector<std::shared_ptr<T>> get_all() {
     std::vector<std::shared_ptr<T>> result;
-    for (auto& service : resolve_all(std::type_index(typeid(T)))) result.push_back(std::static_pointer_cast<T>(service));
+    for (auto& service : resolve_all(std::type_index(typeid(T))))
+      result.push_back(std::static_pointer_cast<T>(service));
     return result;
   }
 

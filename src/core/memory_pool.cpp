@@ -14,6 +14,20 @@ constexpr std::size_t kMinBlock = 64;
 MemoryPool::MemoryPool(std::unique_ptr<MemoryAllocator> upstream, std::string name, MemoryPoolOptions options)
     : upstream_(std::move(upstream)), name_(std::move(name)), options_(options) {}
 
+void MemoryPool::set_max_cached_bytes(std::size_t bytes) noexcept {
+  std::lock_guard lock(mutex_);
+  options_.max_cached_bytes = bytes;
+  if (stats_.bytes_cached > bytes) {
+    ++stats_.trims;
+    trim_locked();
+  }
+}
+
+MemoryPoolOptions MemoryPool::options() const {
+  std::lock_guard lock(mutex_);
+  return options_;
+}
+
 MemoryPool::~MemoryPool() { trim(); }
 
 std::size_t MemoryPool::block_size(std::size_t bytes) const noexcept {

@@ -1,49 +1,43 @@
 #include "dotcompute/runtime.hpp"
 
-#include <cstdlib>
-
-#include "dotcompute/backend/cpu_backend.hpp"
-#include "dotcompute/errors.hpp"
-#include "standard_orchestrator.hpp"
-
 namespace dotcompute {
 
 struct Runtime::Impl {
-  KernelRegistry* registry = nullptr;
-  std::vector<std::shared_ptr<Accelerator>> devices;
-  std::vector<SkippedBackend> skipped;
-  std::unique_ptr<ComputeOrchestrator> orchestrator;
+  explicit Impl(ServiceProvider services)
+      : provider(std::move(services)),
+        options(provider.get_required<RuntimeOptions>()),
+        discovery(provider.get_required<KernelDiscovery>()),
+        factory(provider.get_required<AcceleratorFactory>()),
+        orchestrator(provider.get_required<ComputeOrchestrator>()) {}
+  ~Impl() {
+    // Release what this facade holds first, so that the provider's disposal
+    // (reverse creation order) really ends each service.
+    orchestrator.reset();
+    factory.reset();
+    discovery.reset();
+    options.reset();
+  }
+  ServiceProvider provider;
+  std::shared_ptr<RuntimeOptions> options;
+  std::shared_ptr<KernelDiscovery> discovery;
+  std::shared_ptr<AcceleratorFactory> factory;
+  std::shared_ptr<ComputeOrchestrator> orchestrator;
 };
 
+Runtime Runtime::create() { return create(std::function<void(RuntimeOptions&)>{}); }
+
 Runtime Runtime::create(RuntimeOptions options) {
-  auto impl = std::make_unique<Impl>();
-  impl->registry = options.registry != nullptr ? options.registry : &KernelRegistry::global();
+  return create([&options](RuntimeOptions& target) { target = std::move(options); });
+}
 
-  // A backend that cannot start is skipped with its reason; it never takes the others down.
-  try {
-    auto provider = make_cpu_provider(CpuBackendOptions{.threads = options.cpu_threads});
-    auto devices = provider->devices();
-    impl->devices.insert(impl->devices.end(), devices.begin(), devices.end());
-  } catch (const ArgumentError&) {
-    throw;  // a malformed DOTCOMPUTE_CPU_* variable is the caller's to fix
-  } catch (const std::exception& error) {
-    impl->skipped.push_back({"cpu", error.what()});
-  }
-  impl->skipped.push_back({"opencl", "not available: the OpenCL backend is not implemented in this version"});
-  impl->skipped.push_back({"cuda", "not available: the CUDA backend is not implemented in this version"});
+Runtime Runtime::create(const std::function<void(RuntimeOptions&)>& configure) {
+  ServiceCollection services;
+  add_dotcompute_runtime(services, configure);
+  return from_services(services.build());
+}
 
-  std::string default_device = options.default_device;
-  std::string origin = "RuntimeOptions::default_device";
-  if (default_device.empty()) {
-    if (const char* environment = std::getenv("DOTCOMPUTE_DEVICE"); environment != nullptr) {
-      default_device = environment;
-      origin = "DOTCOMPUTE_DEVICE";
-    }
-  }
-  auto selector = options.selector ? options.selector : std::make_shared<FixedPrioritySelector>();
-  impl->orchestrator = std::make_unique<runtime::StandardOrchestrator>(*impl->registry, impl->devices,
-                                                                       std::move(selector), default_device, origin);
-  return Runtime(std::move(impl));
+Runtime Runtime::from_services(ServiceProvider provider) {
+  return Runtime(std::make_unique<Impl>(std::move(provider)));
 }
 
 Runtime::Runtime(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
@@ -52,8 +46,10 @@ Runtime& Runtime::operator=(Runtime&&) noexcept = default;
 Runtime::~Runtime() = default;
 
 ComputeOrchestrator& Runtime::orchestrator() noexcept { return *impl_->orchestrator; }
-std::vector<std::shared_ptr<Accelerator>> Runtime::devices() const { return impl_->devices; }
-const std::vector<SkippedBackend>& Runtime::skipped_backends() const noexcept { return impl_->skipped; }
-KernelRegistry& Runtime::registry() noexcept { return *impl_->registry; }
+std::vector<std::shared_ptr<Accelerator>> Runtime::devices() const { return impl_->factory->devices(); }
+const std::vector<SkippedBackend>& Runtime::skipped_backends() const noexcept { return impl_->factory->skipped(); }
+KernelRegistry& Runtime::registry() noexcept { return impl_->discovery->registry(); }
+const RuntimeOptions& Runtime::options() const noexcept { return *impl_->options; }
+ServiceProvider& Runtime::services() noexcept { return impl_->provider; }
 
 }  // namespace dotcompute

@@ -1,18 +1,26 @@
 #include "standard_orchestrator.hpp"
 
-#include "argument_binding.hpp"
+#include "dotcompute/backend/execution_state.hpp"
 #include "dotcompute/errors.hpp"
 
 namespace dotcompute::runtime {
 
 StandardOrchestrator::StandardOrchestrator(KernelRegistry& registry, std::vector<std::shared_ptr<Accelerator>> devices,
-                                           std::shared_ptr<BackendSelector> selector, std::string default_device,
-                                           std::string default_device_origin)
-    : registry_(registry), devices_(std::move(devices)), selector_(std::move(selector)) {
+                                           std::shared_ptr<BackendSelector> selector,
+                                           std::shared_ptr<KernelExecutionService> execution,
+                                           std::vector<std::shared_ptr<TelemetrySink>> sinks,
+                                           std::string default_device)
+    : registry_(registry),
+      devices_(std::move(devices)),
+      selector_(std::move(selector)),
+      execution_(std::move(execution)) {
   if (!selector_) throw ArgumentError("the orchestrator needs a backend selector");
-  if (!default_device.empty()) {
-    default_device_ = &resolve_device(default_device, default_device_origin);
-    default_device_reason_ = "default device from " + default_device_origin + "='" + default_device + "'";
+  if (!execution_) throw ArgumentError("the orchestrator needs a kernel execution service");
+  std::erase_if(sinks, [](const auto& sink) { return !sink || !sink->enabled(); });
+  if (!sinks.empty()) sinks_ = std::make_shared<const std::vector<std::shared_ptr<TelemetrySink>>>(std::move(sinks));
+  if (!default_device.empty() && default_device != "auto") {
+    default_device_ = &resolve_device(default_device, "the default accelerator (RuntimeOptions or DOTCOMPUTE_DEVICE)");
+    default_device_reason_ = "default accelerator '" + default_device + "' (RuntimeOptions or DOTCOMPUTE_DEVICE)";
   }
 }
 
@@ -76,18 +84,18 @@ Execution StandardOrchestrator::execute_kernel_async(std::string_view name, cons
                                                      std::span<const KernelArg> args, const ExecutionOptions& options,
                                                      std::stop_token stop) {
   std::shared_ptr<const KernelDefinition> kernel = registry_.get(name);
-  LaunchRequest request;
-  request.local = resolve_local_size(*kernel, range, options.local_size);
-  request.arguments = bind_arguments(*kernel, range, args);
   Selection selection = choose_device(*kernel, range, options);
-  request.global = range;
-  request.result.kernel = kernel->name;
-  request.result.device = selection.device->info().id;
-  request.result.selection_reason = std::move(selection.reason);
-  request.result.range = range;
-  request.stop = std::move(stop);
-  request.kernel = std::move(kernel);
-  return Execution(selection.device->launch(std::move(request)));
+  Execution execution = execution_->launch(std::move(kernel), *selection.device, range, args, options,
+                                           std::move(selection.reason), std::move(stop));
+  if (sinks_) {
+    // The continuation lives in the state and runs while it is alive; it
+    // shares the sinks so that it may outlive this orchestrator.
+    ExecutionState* state = execution.state().get();
+    state->on_finished([sinks = sinks_, state] {
+      for (const auto& sink : *sinks) sink->execution_finished(state->result(), state->status());
+    });
+  }
+  return execution;
 }
 
 }  // namespace dotcompute::runtime

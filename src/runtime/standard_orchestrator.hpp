@@ -1,5 +1,5 @@
-// The orchestrator the runtime composes: lookup, argument binding, device
-// choice, launch.
+// The orchestrator the runtime composes: kernel lookup, device choice, launch
+// through the execution service, telemetry.
 #pragma once
 
 #include <memory>
@@ -9,17 +9,19 @@
 #include "dotcompute/backend_selector.hpp"
 #include "dotcompute/kernel_registry.hpp"
 #include "dotcompute/orchestrator.hpp"
+#include "dotcompute/runtime_services.hpp"
 
 namespace dotcompute::runtime {
 
 /// Thread-safe; holds its collaborators (resolved once, at construction).
 class StandardOrchestrator final : public ComputeOrchestrator {
  public:
-  /// `default_device` ("" = let the selector decide) must name one of `devices`
-  /// (ArgumentError otherwise); `default_device_origin` says where it came from.
+  /// `default_device` ("" or "auto" = let the selector decide) must name one
+  /// of `devices` (ArgumentError otherwise). Sinks that are not enabled() are
+  /// dropped: with none left, executions carry no telemetry cost.
   StandardOrchestrator(KernelRegistry& registry, std::vector<std::shared_ptr<Accelerator>> devices,
-                       std::shared_ptr<BackendSelector> selector, std::string default_device,
-                       std::string default_device_origin);
+                       std::shared_ptr<BackendSelector> selector, std::shared_ptr<KernelExecutionService> execution,
+                       std::vector<std::shared_ptr<TelemetrySink>> sinks, std::string default_device);
 
   Execution execute_kernel_async(std::string_view kernel, const Range& range, std::span<const KernelArg> args,
                                  const ExecutionOptions& options, std::stop_token stop) override;
@@ -36,6 +38,9 @@ class StandardOrchestrator final : public ComputeOrchestrator {
   KernelRegistry& registry_;
   std::vector<std::shared_ptr<Accelerator>> devices_;
   std::shared_ptr<BackendSelector> selector_;
+  std::shared_ptr<KernelExecutionService> execution_;
+  // Enabled sinks only; null when there are none (no per-execution cost).
+  std::shared_ptr<const std::vector<std::shared_ptr<TelemetrySink>>> sinks_;
   Accelerator* default_device_ = nullptr;
   std::string default_device_reason_;
 };

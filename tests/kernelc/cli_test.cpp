@@ -90,7 +90,8 @@ TEST(Cli, EnvironmentDeviceIsHonouredAndValidated) {
   const Outcome bad = cli("run scale --size 1000 --repeat 1 2>&1; DOTCOMPUTE_DEVICE=cuda:0 " +
                           std::string(DOTCOMPUTE_CLI) + " run scale --size 10");
   EXPECT_EQ(bad.status, 2);
-  EXPECT_CONTAINS(bad.output, "unknown device 'cuda:0' in DOTCOMPUTE_DEVICE");
+  EXPECT_CONTAINS(bad.output,
+                  "unknown device 'cuda:0' in the default accelerator (RuntimeOptions or DOTCOMPUTE_DEVICE)");
 }
 
 TEST(Cli, DemoChecksEverySampleOnEveryDevice) {

@@ -59,7 +59,7 @@ TEST(ThreadPoolStress, SingleThreadedPoolProgressesWithoutWaiters) {
   KernelRegistry registry;
   test::register_test_kernels(registry);
   test::counted_items() = 0;
-  Runtime runtime = Runtime::create({.registry = &registry, .cpu_threads = 1});
+  Runtime runtime = Runtime::create({.cpu_threads = 1, .registry = &registry});
   for (int i = 0; i < 50; ++i) runtime.orchestrator().execute("test_count", Range(100000)).wait();
   EXPECT_EQ(test::counted_items(), 50L * 100000);
   // Nobody waits: only polling. The single worker must still run it.

@@ -17,7 +17,7 @@ class ExecutionTest : public ::testing::Test {
     test::counted_items() = 0;
   }
   KernelRegistry registry_;
-  Runtime runtime_ = Runtime::create({.registry = &registry_, .cpu_threads = 2});
+  Runtime runtime_ = Runtime::create({.cpu_threads = 2, .registry = &registry_});
   ComputeOrchestrator& orchestrator_ = runtime_.orchestrator();
 };
 

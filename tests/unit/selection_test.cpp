@@ -31,7 +31,7 @@ TEST_F(Selection, FixedPriorityRanksGpusFirst) {
 }
 
 TEST_F(Selection, DefaultIsTheSelectorsChoiceWithItsReason) {
-  Runtime runtime = Runtime::create({.default_device = "", .registry = &registry_});
+  Runtime runtime = Runtime::create({.default_accelerator = "", .registry = &registry_});
   const KernelResult result = runtime.orchestrator().execute("k", Range(1)).get();
   EXPECT_EQ(result.device, "cpu:0");
   EXPECT_NE(result.selection_reason.find("fixed priority"), std::string::npos) << result.selection_reason;
@@ -52,13 +52,17 @@ TEST_F(Selection, EnvironmentVariableSetsTheDefaultDevice) {
   ::setenv("DOTCOMPUTE_DEVICE", "cpu:0", 1);
   Runtime runtime = Runtime::create({.registry = &registry_});
   const KernelResult result = runtime.orchestrator().execute("k", Range(1)).get();
-  EXPECT_NE(result.selection_reason.find("DOTCOMPUTE_DEVICE='cpu:0'"), std::string::npos) << result.selection_reason;
+  EXPECT_NE(result.selection_reason.find("default accelerator 'cpu:0' (RuntimeOptions or DOTCOMPUTE_DEVICE)"),
+            std::string::npos)
+      << result.selection_reason;
   ::setenv("DOTCOMPUTE_DEVICE", "cuda:3", 1);
   try {
     (void)Runtime::create({.registry = &registry_});
     FAIL() << "expected ArgumentError";
   } catch (const ArgumentError& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown device 'cuda:3' in DOTCOMPUTE_DEVICE"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find(
+                  "unknown device 'cuda:3' in the default accelerator (RuntimeOptions or DOTCOMPUTE_DEVICE)"),
+              std::string::npos)
         << e.what();
   }
   ::unsetenv("DOTCOMPUTE_DEVICE");

@@ -178,7 +178,8 @@ TEST(Services, LazySingletonCreatedOnceUnderConcurrentFirstUse) {
   ServiceProvider root = services.build();
   std::vector<std::shared_ptr<Slow>> seen(8);
   std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) threads.emplace_back([&, t] { seen[static_cast<std::size_t>(t)] = root.get_required<Slow>(); });
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] { seen[static_cast<std::size_t>(t)] = root.get_required<Slow>(); });
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(constructions, 1);
   for (const auto& instance : seen) EXPECT_EQ(instance, seen[0]);
@@ -203,9 +204,10 @@ TEST(Services, ValidationRejectsCyclesWithTheChain) {
     (void)services.build();
     FAIL();
   } catch (const ServiceValidationError& e) {
-    EXPECT_NE(std::string(e.what()).find("dependency cycle: dotcompute::(anonymous namespace)::A -> "
-                                         "dotcompute::(anonymous namespace)::B -> dotcompute::(anonymous namespace)::A"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("dependency cycle: dotcompute::(anonymous namespace)::A -> "
+                                   "dotcompute::(anonymous namespace)::B -> dotcompute::(anonymous namespace)::A"),
+        std::string::npos)
         << e.what();
   }
   // Without validation the cycle is caught when resolving.
@@ -240,7 +242,8 @@ TEST(Services, SingletonFactoriesGetTheRootEvenFromAScope) {
   ServiceCollection services;
   services.add_scoped<Clock, FixedClock>();
   // An undeclared factory dependency: not visible to validation, caught at resolution.
-  services.add_singleton<Session>([](ServiceProvider& p) { return std::make_shared<Session>(p.get_required<Clock>()); });
+  services.add_singleton<Session>(
+      [](ServiceProvider& p) { return std::make_shared<Session>(p.get_required<Clock>()); });
   ServiceProvider root = services.build();
   ServiceProvider scope = root.create_scope();
   EXPECT_THROW((void)scope.get_required<Session>(), ServiceResolutionError);

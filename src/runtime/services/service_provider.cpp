@@ -96,7 +96,8 @@ std::unordered_map<std::type_index, std::vector<std::size_t>> index_by_type(cons
 // to the last registration of their type, as get_required() does.
 class Validator {
  public:
-  explicit Validator(const Descriptors& descriptors) : descriptors_(descriptors), by_type_(index_by_type(descriptors)) {}
+  explicit Validator(const Descriptors& descriptors)
+      : descriptors_(descriptors), by_type_(index_by_type(descriptors)) {}
 
   std::vector<std::string> run() {
     for (std::size_t i = 0; i < descriptors_.size(); ++i) {
@@ -133,8 +134,8 @@ class Validator {
       if (found == by_type_.end()) {
         // Reported once per requester, with the chain from the first root that reaches it.
         if (reported_missing_.insert({index, dependency.type}).second) {
-          problems_.insert("'" + dependency.name + "' is not registered but is needed by " + path_text(path) +
-                           " -> " + dependency.name);
+          problems_.insert("'" + dependency.name + "' is not registered but is needed by " + path_text(path) + " -> " +
+                           dependency.name);
         }
         continue;
       }
@@ -204,7 +205,9 @@ ServiceProvider::ServiceProvider(std::shared_ptr<Core> core, std::unique_ptr<Sco
     : core_(std::move(core)), scope_(std::move(scope)) {}
 
 ServiceProvider::ServiceProvider(ServiceProvider&& other) noexcept
-    : core_(std::move(other.core_)), scope_(std::move(other.scope_)), owns_core_(std::exchange(other.owns_core_, false)) {}
+    : core_(std::move(other.core_)),
+      scope_(std::move(other.scope_)),
+      owns_core_(std::exchange(other.owns_core_, false)) {}
 
 ServiceProvider& ServiceProvider::operator=(ServiceProvider&& other) noexcept {
   if (this != &other) {
