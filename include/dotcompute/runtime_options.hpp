@@ -38,7 +38,8 @@ struct RuntimeOptions {
   /// Folders to load plugins from. Plugins are not implemented yet: a
   /// non-empty list is a validation error. DOTCOMPUTE_PLUGIN_PATH (':'-separated).
   std::vector<std::string> plugin_paths;
-  /// Cap on the bytes each memory pool keeps cached after frees.
+  /// Cap on the bytes each memory pool keeps cached after frees. The host pool
+  /// is shared by the whole process: the runtime created last sets its cap.
   /// DOTCOMPUTE_POOL_MAX_CACHED_BYTES.
   std::size_t pool_max_cached_bytes = std::size_t{1} << 30;
   /// Directory for compiled-kernel caches of JIT backends (none exists yet, so

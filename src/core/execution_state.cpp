@@ -57,6 +57,17 @@ void ExecutionState::on_finished(std::function<void()> continuation) {
   continuation();
 }
 
+void ExecutionState::on_finishing(std::function<void()> observer) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!finishing_) {
+      observers_.push_back(std::move(observer));
+      return;
+    }
+  }
+  observer();
+}
+
 void ExecutionState::mark_started() noexcept {
   started_ = Clock::now();
   status_.store(ExecutionStatus::running, std::memory_order_relaxed);
@@ -99,6 +110,14 @@ void ExecutionState::finish_cancelled() noexcept {
 }
 
 void ExecutionState::finish(ExecutionStatus status) noexcept {
+  final_status_ = status;
+  std::vector<std::function<void()>> observers;
+  {
+    std::lock_guard lock(mutex_);
+    finishing_ = true;
+    observers.swap(observers_);
+  }
+  for (auto& observer : observers) observer();
   std::vector<std::function<void()>> continuations;
   {
     std::lock_guard lock(mutex_);

@@ -8,11 +8,14 @@ struct Runtime::Impl {
         options(provider.get_required<RuntimeOptions>()),
         discovery(provider.get_required<KernelDiscovery>()),
         factory(provider.get_required<AcceleratorFactory>()),
+        // Resolved now so that pool limits apply (and a background trimmer runs) from the start.
+        memory(provider.get_required<MemoryManager>()),
         orchestrator(provider.get_required<ComputeOrchestrator>()) {}
   ~Impl() {
     // Release what this facade holds first, so that the provider's disposal
     // (reverse creation order) really ends each service.
     orchestrator.reset();
+    memory.reset();
     factory.reset();
     discovery.reset();
     options.reset();
@@ -21,6 +24,7 @@ struct Runtime::Impl {
   std::shared_ptr<RuntimeOptions> options;
   std::shared_ptr<KernelDiscovery> discovery;
   std::shared_ptr<AcceleratorFactory> factory;
+  std::shared_ptr<MemoryManager> memory;
   std::shared_ptr<ComputeOrchestrator> orchestrator;
 };
 

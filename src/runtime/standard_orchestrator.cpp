@@ -88,11 +88,12 @@ Execution StandardOrchestrator::execute_kernel_async(std::string_view name, cons
   Execution execution = execution_->launch(std::move(kernel), *selection.device, range, args, options,
                                            std::move(selection.reason), std::move(stop));
   if (sinks_) {
-    // The continuation lives in the state and runs while it is alive; it
-    // shares the sinks so that it may outlive this orchestrator.
+    // Recorded before waiters are released, so a sink's figures include an
+    // execution once wait() returns. The observer lives in the state and runs
+    // while it is alive; it shares the sinks so that it may outlive this orchestrator.
     ExecutionState* state = execution.state().get();
-    state->on_finished([sinks = sinks_, state] {
-      for (const auto& sink : *sinks) sink->execution_finished(state->result(), state->status());
+    state->on_finishing([sinks = sinks_, state] {
+      for (const auto& sink : *sinks) sink->execution_finished(state->result(), state->final_status());
     });
   }
   return execution;

@@ -31,6 +31,9 @@ class ExecutionState {
   ExecutionState& operator=(const ExecutionState&) = delete;
 
   [[nodiscard]] ExecutionStatus status() const noexcept { return status_.load(std::memory_order_acquire); }
+  /// The status this execution is finishing with; equals status() once finished.
+  /// Valid inside on_finishing() observers.
+  [[nodiscard]] ExecutionStatus final_status() const noexcept { return final_status_; }
   [[nodiscard]] bool is_finished() const noexcept { return status() >= ExecutionStatus::succeeded; }
 
   /// Blocks until finished. Never throws.
@@ -50,6 +53,11 @@ class ExecutionState {
 
   /// Runs `continuation` once finished: right now if it already is, else on the finishing thread.
   void on_finished(std::function<void()> continuation);
+  /// Runs `observer` with the final result and status before waiters are
+  /// released (so what it records is visible once wait() returns): on the
+  /// finishing thread, or right now if finishing has already begun. Must not
+  /// throw and must not wait on this execution.
+  void on_finishing(std::function<void()> observer);
 
   // --- for backends ---------------------------------------------------------
   /// Records the start time and moves to `running`.
@@ -74,6 +82,7 @@ class ExecutionState {
   void finish(ExecutionStatus status) noexcept;
 
   std::atomic<ExecutionStatus> status_{ExecutionStatus::pending};
+  ExecutionStatus final_status_ = ExecutionStatus::pending;
   std::atomic<bool> cancel_requested_{false};
   std::atomic<int> blocked_waiters_{0};
   std::stop_token stop_;
@@ -84,6 +93,8 @@ class ExecutionState {
   std::mutex mutex_;  // guards continuations_ and the blocking wait
   std::condition_variable finished_cv_;
   std::vector<std::function<void()>> continuations_;
+  std::vector<std::function<void()>> observers_;
+  bool finishing_ = false;  // guarded by mutex_: observers_ were taken
 };
 
 }  // namespace dotcompute
