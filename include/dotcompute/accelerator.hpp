@@ -36,6 +36,15 @@ struct DeviceInfo {
   std::vector<std::string> features;  ///< e.g. "avx512f", "fp64"
 };
 
+/// One buffer's memory on one device that does not share host memory (an
+/// OpenCL cl_mem, a CUDA allocation). Created by that device, owned by the
+/// buffer's storage; it must keep whatever it needs to free itself alive
+/// (buffers may outlive the runtime).
+class DeviceReplica {
+ public:
+  virtual ~DeviceReplica() = default;
+};
+
 /// One argument of a launch, already checked against the kernel's signature
 /// and converted to the parameter's type.
 struct LaunchArgument {
@@ -81,6 +90,16 @@ class Accelerator {
   [[nodiscard]] virtual std::shared_ptr<ExecutionState> launch(LaunchRequest request) = 0;
   /// Blocks until everything launched so far has finished.
   virtual void synchronize() = 0;
+
+  // --- replicas: only devices that do not share host memory implement these;
+  // the defaults throw DeviceError. Called by BufferStorage under its lock.
+  /// Device memory for a replica of `bytes` bytes. Throws OutOfMemoryError.
+  [[nodiscard]] virtual std::unique_ptr<DeviceReplica> create_replica(std::size_t bytes);
+  /// Copies `bytes` from `host` into `replica`, ordered after work already
+  /// launched on this device; returns once `host` may change again.
+  virtual void upload(DeviceReplica& replica, const void* host, std::size_t bytes);
+  /// Copies `replica` into `host` after the work launched on this device so far; blocks until done.
+  virtual void download(DeviceReplica& replica, void* host, std::size_t bytes);
 };
 
 /// Enumerates the devices of one backend.

@@ -59,14 +59,14 @@ class Buffer {
   /// The host replica for reading, after pending writers have finished.
   [[nodiscard]] std::span<const T> host_read() const {
     if (!storage_) return {};
-    storage_->wait_for_writers();
+    storage_->prepare_host_read();
     return {static_cast<const T*>(storage_->host_data()), storage_->size()};
   }
   /// The host replica for writing, after every pending access has finished.
   /// Finish writing before launching work that uses this buffer.
   [[nodiscard]] std::span<T> host_write() {
     if (!storage_) return {};
-    storage_->wait_for_all_access();
+    storage_->prepare_host_write();
     return {static_cast<T*>(storage_->host_data()), storage_->size()};
   }
 

@@ -1,17 +1,20 @@
 // Conformance: every sample kernel on every device of the runtime, against its
 // plain C++ reference, at sizes 0, 1, a non-multiple of the chunk size and
-// large, in 1-D, 2-D and 3-D. Backends added later join through the device list.
+// large, in 1-D, 2-D and 3-D. The runtime has the CPU backend and a test
+// device with memory of its own (exercising uploads and downloads); backends
+// added later join through the device list.
 #include <gtest/gtest.h>
 
 #include <dotcompute/dotcompute.hpp>
 
+#include "replica_test_device.hpp"
 #include "sample_catalog.hpp"
 
 namespace dotcompute {
 namespace {
 
 Runtime& shared_runtime() {
-  static Runtime runtime = Runtime::create();
+  static Runtime runtime = test::make_runtime_with_replica_device();
   return runtime;
 }
 

@@ -52,7 +52,9 @@ class CpuDevice final : public Accelerator {
     // The request's arguments now live in the command; record the accesses
     // before it can start so host reads/writes wait for it.
     for (const LaunchArgument& argument : command->arguments()) {
-      if (argument.buffer) argument.buffer->record_access(command, argument.access != Access::read_only);
+      if (!argument.buffer) continue;
+      argument.buffer->prepare_host_device_access(argument.access);  // copies back from devices when needed
+      argument.buffer->record_access(command, argument.access != Access::read_only, /*on_host=*/true);
     }
     pool_.submit(command);
     return command;
