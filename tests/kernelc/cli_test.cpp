@@ -94,6 +94,19 @@ TEST(Cli, EnvironmentDeviceIsHonouredAndValidated) {
                   "unknown device 'cuda:0' in the default accelerator (RuntimeOptions or DOTCOMPUTE_DEVICE)");
 }
 
+TEST(Cli, CacheInfoAndClear) {
+  const std::string directory = ::testing::TempDir() + "dc_cli_cache";
+  const std::string env = "DOTCOMPUTE_CACHE_DIR=" + directory + " " + std::string(DOTCOMPUTE_CLI);
+  const Outcome info = cli("cache info --json 2>&1; " + env + " cache info --json");
+  EXPECT_EQ(info.status, 0) << info.output;
+  EXPECT_CONTAINS(info.output, "{\"directory\":\"" + directory + "\",\"entries\":0,\"bytes\":0");
+  const Outcome clear = cli("cache info > /dev/null; " + env + " cache clear");
+  EXPECT_EQ(clear.status, 0);
+  EXPECT_CONTAINS(clear.output, "removed 0 entries from " + directory);
+  EXPECT_EQ(cli("cache").status, 2);
+  EXPECT_EQ(cli("cache purge").status, 2);
+}
+
 TEST(Cli, DemoChecksEverySampleOnEveryDevice) {
   const Outcome demo = cli("demo");
   EXPECT_EQ(demo.status, 0) << demo.output;

@@ -41,5 +41,6 @@ int command_devices(const Arguments& arguments);
 int command_kernels(const Arguments& arguments);
 int command_run(const Arguments& arguments);
 int command_demo(const Arguments& arguments);
+int command_cache(const Arguments& arguments);
 
 }  // namespace dotcompute::cli

@@ -20,8 +20,10 @@ constexpr const char* kUsage =
     "  run KERNEL [--size N] [--device D] [--repeat K] [--json]\n"
     "                                 run a sample kernel, print timing, throughput, checksum\n"
     "  demo [--json]                  run every sample on every device and check the results\n"
+    "  cache info|clear [--json]      the on-disk cache of compiled device programs\n"
     "\n"
-    "environment: DOTCOMPUTE_DEVICE (default device), DOTCOMPUTE_CPU_THREADS, DOTCOMPUTE_CPU_SPIN_US\n";
+    "environment: DOTCOMPUTE_DEVICE (default device), DOTCOMPUTE_CPU_THREADS, DOTCOMPUTE_CPU_SPIN_US,\n"
+    "             DOTCOMPUTE_CACHE_DIR, DOTCOMPUTE_LOG_LEVEL (see README)\n";
 
 }  // namespace
 
@@ -44,8 +46,9 @@ int main(int argc, char** argv) {
       return command_run(parse_arguments(command, args, {"--json", "--size", "--device", "--repeat"}));
     }
     if (command == "demo") return command_demo(parse_arguments(command, args, {"--json"}));
+    if (command == "cache") return command_cache(parse_arguments(command, args, {"--json"}));
     if (command.empty()) throw UsageError("no command given");
-    throw UsageError("unknown command '" + command + "' (commands: devices, kernels, run, demo)");
+    throw UsageError("unknown command '" + command + "' (commands: devices, kernels, run, demo, cache)");
   } catch (const UsageError& error) {
     std::cerr << "dotcompute: " << error.what() << "\n";
     if (command.empty()) std::cerr << kUsage;
