@@ -75,6 +75,10 @@ void BufferStorage::wait_host_side_locked(bool readers_too) const {
 
 void BufferStorage::ensure_host_valid_locked(std::chrono::nanoseconds& transfer_time) {
   if (host_valid_) return;
+  if (size_bytes() == 0) {
+    host_valid_ = true;  // nothing to copy
+    return;
+  }
   const auto source = std::find_if(replicas_.begin(), replicas_.end(), [](const Replica& r) { return r.valid; });
   if (source == replicas_.end()) throw MemoryError("buffer has no valid replica (internal coherence error)");
   // Host-side readers may still be reading the old host contents.
