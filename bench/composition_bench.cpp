@@ -16,9 +16,9 @@ namespace {
 void BM_ExecuteComposedVsHandWired(benchmark::State& state) {
   require_sample_kernels();
   Runtime composed = Runtime::create();
-  runtime::StandardOrchestrator hand_wired(KernelRegistry::global(), composed.devices(),
-                                           std::make_shared<FixedPrioritySelector>(),
-                                           std::make_shared<runtime::StandardKernelExecutionService>(), {}, "");
+  runtime::StandardOrchestrator hand_wired(
+      KernelRegistry::global(), composed.services().get_required<AcceleratorFactory>(),
+      std::make_shared<FixedPrioritySelector>(), std::make_shared<runtime::StandardKernelExecutionService>(), {}, "");
   ComputeOrchestrator& through_services = composed.orchestrator();
   constexpr int kBatch = 1000;
   PairedSamples samples;

@@ -37,8 +37,10 @@ class Runtime {
   ~Runtime();
 
   [[nodiscard]] ComputeOrchestrator& orchestrator() noexcept;
+  /// Every device (starts every backend not started yet).
   [[nodiscard]] std::vector<std::shared_ptr<Accelerator>> devices() const;
-  [[nodiscard]] const std::vector<SkippedBackend>& skipped_backends() const noexcept;
+  /// Backends that were not started, with the reason (starts every backend).
+  [[nodiscard]] const std::vector<SkippedBackend>& skipped_backends() const;
   [[nodiscard]] KernelRegistry& registry() noexcept;
   [[nodiscard]] const RuntimeOptions& options() const noexcept;
   /// The provider, to resolve further services (MemoryManager, PerformanceMonitor, ...).

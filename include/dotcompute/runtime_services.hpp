@@ -43,13 +43,21 @@ class KernelDiscovery {
   [[nodiscard]] virtual KernelRegistry& registry() noexcept = 0;
 };
 
-/// Starts the backends and owns their devices. Thread-safe after construction.
+/// Starts the backends and owns their devices. Backends start lazily, each
+/// at most once: enumerating OpenCL costs ~28 ms per process, so only callers
+/// that need its devices (or every device) pay for it. Thread-safe.
 class AcceleratorFactory {
  public:
   virtual ~AcceleratorFactory() = default;
-  [[nodiscard]] virtual const std::vector<std::shared_ptr<Accelerator>>& devices() const noexcept = 0;
-  /// Backends that could not start (or are not built), with the reason.
-  [[nodiscard]] virtual const std::vector<SkippedBackend>& skipped() const noexcept = 0;
+  /// Every device of every backend, in backend order; starts the backends not started yet.
+  [[nodiscard]] virtual const std::vector<std::shared_ptr<Accelerator>>& devices() = 0;
+  /// The devices of one backend ("cpu", "opencl", ...), starting only that
+  /// backend; empty for an unknown backend. Valid as long as the factory.
+  [[nodiscard]] virtual std::span<const std::shared_ptr<Accelerator>> devices_of(std::string_view backend) = 0;
+  /// The devices started so far; starts nothing.
+  [[nodiscard]] virtual std::vector<std::shared_ptr<Accelerator>> started_devices() const = 0;
+  /// Backends that could not start (or are not built), with the reason; starts every backend.
+  [[nodiscard]] virtual const std::vector<SkippedBackend>& skipped() = 0;
 };
 
 /// Checks arguments against the kernel's signature and launches on a device

@@ -51,7 +51,7 @@ Runtime::~Runtime() = default;
 
 ComputeOrchestrator& Runtime::orchestrator() noexcept { return *impl_->orchestrator; }
 std::vector<std::shared_ptr<Accelerator>> Runtime::devices() const { return impl_->factory->devices(); }
-const std::vector<SkippedBackend>& Runtime::skipped_backends() const noexcept { return impl_->factory->skipped(); }
+const std::vector<SkippedBackend>& Runtime::skipped_backends() const { return impl_->factory->skipped(); }
 KernelRegistry& Runtime::registry() noexcept { return impl_->discovery->registry(); }
 const RuntimeOptions& Runtime::options() const noexcept { return *impl_->options; }
 ServiceProvider& Runtime::services() noexcept { return impl_->provider; }

@@ -31,10 +31,9 @@ void add_dotcompute_runtime(ServiceCollection& services, const std::function<voi
       [](ServiceProvider& provider) {
         // Resolved once, here: the orchestrator holds its collaborators.
         return std::make_shared<runtime::StandardOrchestrator>(
-            provider.get_required<KernelDiscovery>()->registry(),
-            provider.get_required<AcceleratorFactory>()->devices(), provider.get_required<BackendSelector>(),
-            provider.get_required<KernelExecutionService>(), provider.get_all<TelemetrySink>(),
-            provider.get_required<RuntimeOptions>()->default_accelerator);
+            provider.get_required<KernelDiscovery>()->registry(), provider.get_required<AcceleratorFactory>(),
+            provider.get_required<BackendSelector>(), provider.get_required<KernelExecutionService>(),
+            provider.get_all<TelemetrySink>(), provider.get_required<RuntimeOptions>()->default_accelerator);
       },
       depends_on<KernelDiscovery, AcceleratorFactory, BackendSelector, KernelExecutionService, TelemetrySink,
                  RuntimeOptions>);
@@ -51,10 +50,9 @@ void add_performance_monitoring(ServiceCollection& services) {
 void add_advanced_memory_management(ServiceCollection& services, AdvancedMemoryOptions advanced) {
   services.add_singleton<MemoryManager>(
       [advanced](ServiceProvider& provider) {
-        return std::make_shared<runtime::AdvancedMemoryManager>(provider.get_required<AcceleratorFactory>(),
-                                                                provider.get_required<RuntimeOptions>(), advanced);
+        return std::make_shared<runtime::AdvancedMemoryManager>(provider.get_required<AcceleratorFactory>(), advanced);
       },
-      depends_on<AcceleratorFactory, RuntimeOptions>);
+      depends_on<AcceleratorFactory>);
 }
 
 }  // namespace dotcompute

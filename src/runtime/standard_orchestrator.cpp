@@ -5,7 +5,7 @@
 
 namespace dotcompute::runtime {
 
-StandardOrchestrator::StandardOrchestrator(KernelRegistry& registry, std::vector<std::shared_ptr<Accelerator>> devices,
+StandardOrchestrator::StandardOrchestrator(KernelRegistry& registry, std::shared_ptr<AcceleratorFactory> devices,
                                            std::shared_ptr<BackendSelector> selector,
                                            std::shared_ptr<KernelExecutionService> execution,
                                            std::vector<std::shared_ptr<TelemetrySink>> sinks,
@@ -14,6 +14,7 @@ StandardOrchestrator::StandardOrchestrator(KernelRegistry& registry, std::vector
       devices_(std::move(devices)),
       selector_(std::move(selector)),
       execution_(std::move(execution)) {
+  if (!devices_) throw ArgumentError("the orchestrator needs an accelerator factory");
   if (!selector_) throw ArgumentError("the orchestrator needs a backend selector");
   if (!execution_) throw ArgumentError("the orchestrator needs a kernel execution service");
   std::erase_if(sinks, [](const auto& sink) { return !sink || !sink->enabled(); });
@@ -24,15 +25,21 @@ StandardOrchestrator::StandardOrchestrator(KernelRegistry& registry, std::vector
   }
 }
 
+// "cpu:0" or "opencl" start only the backend they name; anything else (a
+// device name, a typo) needs every backend to look it up or list the choices.
 Accelerator& StandardOrchestrator::resolve_device(std::string_view spec, std::string_view origin) const {
-  for (const auto& device : devices_) {
+  const std::string_view backend = spec.substr(0, spec.find(':'));
+  const auto of_backend = devices_->devices_of(backend);
+  for (const auto& device : of_backend) {
     if (device->info().id == spec) return *device;
   }
-  for (const auto& device : devices_) {
-    if (device->info().backend == spec) return *device;
+  if (spec == backend && !of_backend.empty()) return *of_backend.front();
+  const auto& all = devices_->devices();
+  for (const auto& device : all) {
+    if (device->info().name == spec) return *device;
   }
   std::string available;
-  for (const auto& device : devices_) available += (available.empty() ? "" : ", ") + device->info().id;
+  for (const auto& device : all) available += (available.empty() ? "" : ", ") + device->info().id;
   throw ArgumentError("unknown device '" + std::string(spec) + "' in " + std::string(origin) +
                       " (available: " + (available.empty() ? "none" : available) + ")");
 }
@@ -54,12 +61,13 @@ Selection StandardOrchestrator::choose_device(const KernelDefinition& kernel, co
     return {chosen, std::move(reason)};
   }
   // Fast path: every device can run it (the common case), so no copy is needed.
+  const auto& devices = devices_->devices();
   bool all = true;
-  for (const auto& device : devices_) all = all && device->can_run(kernel);
+  for (const auto& device : devices) all = all && device->can_run(kernel);
   std::vector<std::shared_ptr<Accelerator>> filtered;
   if (!all) {
     std::string why;
-    for (const auto& device : devices_) {
+    for (const auto& device : devices) {
       if (device->can_run(kernel)) {
         filtered.push_back(device);
       } else {
@@ -71,7 +79,7 @@ Selection StandardOrchestrator::choose_device(const KernelDefinition& kernel, co
                                    (why.empty() ? std::string(" (no devices)") : ":" + why));
     }
   }
-  const std::span<const std::shared_ptr<Accelerator>> candidates = all ? std::span(devices_) : std::span(filtered);
+  const std::span<const std::shared_ptr<Accelerator>> candidates = all ? std::span(devices) : std::span(filtered);
   Selection selection = selector_->select(SelectionRequest{kernel, range, candidates});
   if (selection.device == nullptr) {
     throw DeviceUnavailableError("backend selector '" + std::string(selector_->name()) +

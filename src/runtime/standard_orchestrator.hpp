@@ -19,13 +19,15 @@ class StandardOrchestrator final : public ComputeOrchestrator {
   /// `default_device` ("" or "auto" = let the selector decide) must name one
   /// of `devices` (ArgumentError otherwise). Sinks that are not enabled() are
   /// dropped: with none left, executions carry no telemetry cost.
-  StandardOrchestrator(KernelRegistry& registry, std::vector<std::shared_ptr<Accelerator>> devices,
+  StandardOrchestrator(KernelRegistry& registry, std::shared_ptr<AcceleratorFactory> devices,
                        std::shared_ptr<BackendSelector> selector, std::shared_ptr<KernelExecutionService> execution,
                        std::vector<std::shared_ptr<TelemetrySink>> sinks, std::string default_device);
 
   Execution execute_kernel_async(std::string_view kernel, const Range& range, std::span<const KernelArg> args,
                                  const ExecutionOptions& options, std::stop_token stop) override;
-  [[nodiscard]] std::vector<std::shared_ptr<Accelerator>> available_devices() const override { return devices_; }
+  [[nodiscard]] std::vector<std::shared_ptr<Accelerator>> available_devices() const override {
+    return devices_->devices();
+  }
   [[nodiscard]] std::shared_ptr<const KernelDefinition> get_kernel(std::string_view name) const override {
     return registry_.get(name);
   }
@@ -36,7 +38,7 @@ class StandardOrchestrator final : public ComputeOrchestrator {
                                         const ExecutionOptions& options);
 
   KernelRegistry& registry_;
-  std::vector<std::shared_ptr<Accelerator>> devices_;
+  std::shared_ptr<AcceleratorFactory> devices_;  // backends start lazily: see resolve_device / choose_device
   std::shared_ptr<BackendSelector> selector_;
   std::shared_ptr<KernelExecutionService> execution_;
   // Enabled sinks only; null when there are none (no per-execution cost).

@@ -1,30 +1,94 @@
 #include "standard_services.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "argument_binding.hpp"
+#include "backend_module.hpp"
 #include "dotcompute/backend/cpu_backend.hpp"
 #include "log.hpp"
 
 namespace dotcompute::runtime {
 
-StandardAcceleratorFactory::StandardAcceleratorFactory(const std::shared_ptr<RuntimeOptions>& options) {
-  // A backend that cannot start is skipped with its reason; it never takes the others down.
-  try {
-    auto provider = make_cpu_provider(CpuBackendOptions{.threads = options->cpu_threads});
-    devices_ = provider->devices();
-  } catch (const ArgumentError&) {
-    throw;  // a malformed DOTCOMPUTE_CPU_* variable is the caller's to fix
-  } catch (const std::exception& error) {
-    skipped_.push_back({"cpu", error.what()});
+StandardAcceleratorFactory::StandardAcceleratorFactory(const std::shared_ptr<RuntimeOptions>& options)
+    : pool_max_cached_bytes_(options->pool_max_cached_bytes) {
+  host_memory_pool()->set_max_cached_bytes(pool_max_cached_bytes_);  // host replicas, before any backend starts
+  const std::size_t threads = options->cpu_threads;
+  const auto add = [this](std::string name, std::function<std::vector<std::shared_ptr<Accelerator>>()> starter) {
+    auto backend = std::make_unique<Backend>();
+    backend->name = std::move(name);
+    backend->start = std::move(starter);
+    backends_.push_back(std::move(backend));
+  };
+  add("cpu", [threads] { return make_cpu_provider(CpuBackendOptions{.threads = threads})->devices(); });
+  add("opencl", [] {
+    auto provider = load_backend_module("opencl");
+    return provider->devices();
+  });
+  add("cuda", []() -> std::vector<std::shared_ptr<Accelerator>> {
+    throw DeviceUnavailableError("not available: the CUDA backend is not implemented in this version");
+  });
+}
+
+void StandardAcceleratorFactory::start(Backend& backend) {
+  std::call_once(backend.started, [&] {
+    // A backend that cannot start is skipped with its reason; it never takes the others down.
+    try {
+      backend.devices = backend.start();
+      if (backend.devices.empty()) backend.skipped_reason = "no devices";
+    } catch (const ArgumentError&) {
+      throw;  // a malformed DOTCOMPUTE_* variable is the caller's to fix
+    } catch (const std::exception& error) {
+      backend.skipped_reason = error.what();
+    }
+    for (const auto& device : backend.devices) {
+      device->memory_pool().set_max_cached_bytes(pool_max_cached_bytes_);
+      log(LogLevel::debug, "device " + device->info().id + ": " + device->info().name);
+    }
+    if (!backend.skipped_reason.empty()) {
+      log(LogLevel::info, "skipped backend " + backend.name + ": " + backend.skipped_reason);
+    }
+    backend.done.store(true, std::memory_order_release);
+  });
+}
+
+void StandardAcceleratorFactory::start_all() {
+  std::call_once(all_started_, [this] {
+    for (auto& backend : backends_) {
+      start(*backend);
+      all_devices_.insert(all_devices_.end(), backend->devices.begin(), backend->devices.end());
+      if (!backend->skipped_reason.empty()) skipped_.push_back({backend->name, backend->skipped_reason});
+    }
+  });
+}
+
+const std::vector<std::shared_ptr<Accelerator>>& StandardAcceleratorFactory::devices() {
+  start_all();
+  return all_devices_;
+}
+
+std::span<const std::shared_ptr<Accelerator>> StandardAcceleratorFactory::devices_of(std::string_view name) {
+  for (auto& backend : backends_) {
+    if (backend->name != name) continue;
+    start(*backend);
+    return backend->devices;
   }
-  skipped_.push_back({"opencl", "not available: the OpenCL backend is not implemented in this version"});
-  skipped_.push_back({"cuda", "not available: the CUDA backend is not implemented in this version"});
-  for (const auto& skipped : skipped_)
-    log(LogLevel::info, "skipped backend " + skipped.backend + ": " + skipped.reason);
-  for (const auto& device : devices_) {
-    log(LogLevel::debug, "device " + device->info().id + ": " + device->info().name);
+  return {};
+}
+
+std::vector<std::shared_ptr<Accelerator>> StandardAcceleratorFactory::started_devices() const {
+  std::vector<std::shared_ptr<Accelerator>> result;
+  for (const auto& backend : backends_) {
+    if (backend->done.load(std::memory_order_acquire)) {
+      result.insert(result.end(), backend->devices.begin(), backend->devices.end());
+    }
   }
+  return result;
+}
+
+const std::vector<SkippedBackend>& StandardAcceleratorFactory::skipped() {
+  start_all();
+  return skipped_;
 }
 
 Execution StandardKernelExecutionService::launch(std::shared_ptr<const KernelDefinition> kernel, Accelerator& device,
@@ -44,38 +108,37 @@ Execution StandardKernelExecutionService::launch(std::shared_ptr<const KernelDef
   return Execution(device.launch(std::move(request)));
 }
 
-StandardMemoryManager::StandardMemoryManager(const std::shared_ptr<AcceleratorFactory>& factory,
-                                             const std::shared_ptr<RuntimeOptions>& options)
-    : factory_(factory) {
-  for (const auto& device : factory->devices()) {
+std::vector<StandardMemoryManager::PoolEntry> StandardMemoryManager::pools() const {
+  // The host pool always exists (host replicas of every buffer live there).
+  std::vector<PoolEntry> result{{host_memory_pool().get(), "host"}};
+  for (const auto& device : factory_->started_devices()) {
     MemoryPool* pool = &device->memory_pool();
     const auto existing =
-        std::find_if(pools_.begin(), pools_.end(), [&](const PoolEntry& entry) { return entry.pool == pool; });
-    if (existing != pools_.end()) {
+        std::find_if(result.begin(), result.end(), [&](const PoolEntry& entry) { return entry.pool == pool; });
+    if (existing != result.end()) {
       existing->devices += "," + device->info().id;
     } else {
-      pools_.push_back({pool, device->info().id});
+      result.push_back({pool, device->info().id});
     }
   }
-  for (const auto& entry : pools_) entry.pool->set_max_cached_bytes(options->pool_max_cached_bytes);
+  return result;
 }
 
 std::vector<MemoryPoolReport> StandardMemoryManager::report() const {
   std::vector<MemoryPoolReport> result;
-  for (const auto& entry : pools_) result.push_back({entry.devices, entry.pool->name(), entry.pool->stats()});
+  for (const auto& entry : pools()) result.push_back({entry.devices, entry.pool->name(), entry.pool->stats()});
   return result;
 }
 
 std::size_t StandardMemoryManager::trim() {
   std::size_t released = 0;
-  for (const auto& entry : pools_) released += entry.pool->trim();
+  for (const auto& entry : pools()) released += entry.pool->trim();
   return released;
 }
 
-AdvancedMemoryManager::AdvancedMemoryManager(const std::shared_ptr<AcceleratorFactory>& factory,
-                                             const std::shared_ptr<RuntimeOptions>& options,
+AdvancedMemoryManager::AdvancedMemoryManager(std::shared_ptr<AcceleratorFactory> factory,
                                              AdvancedMemoryOptions advanced)
-    : StandardMemoryManager(factory, options),
+    : StandardMemoryManager(std::move(factory)),
       advanced_(advanced),
       thread_([this](std::stop_token stop) { run(std::move(stop)); }) {}
 
@@ -90,21 +153,23 @@ void AdvancedMemoryManager::run(std::stop_token stop) {
     std::uint64_t allocations;
     Clock::time_point since;
   };
-  std::vector<Seen> seen(pools_.size(), Seen{0, Clock::now()});
+  std::map<const MemoryPool*, Seen> seen;
   std::unique_lock lock(mutex_);
   while (!stop.stop_requested()) {
     wake_.wait_for(lock, stop, advanced_.check_interval, [] { return false; });
     const auto now = Clock::now();
-    for (std::size_t i = 0; i < pools_.size(); ++i) {
-      const MemoryPoolStats stats = pools_[i].pool->stats();
-      if (stats.allocations != seen[i].allocations) {
-        seen[i] = {stats.allocations, now};  // in use: not idle
-      } else if (stats.bytes_cached > 0 && now - seen[i].since >= advanced_.idle_trim_after) {
-        const std::size_t released = pools_[i].pool->trim();
+    for (const auto& entry : pools()) {
+      const MemoryPoolStats stats = entry.pool->stats();
+      auto [it, inserted] = seen.try_emplace(entry.pool, Seen{stats.allocations, now});
+      Seen& pool_seen = it->second;
+      if (stats.allocations != pool_seen.allocations) {
+        pool_seen = {stats.allocations, now};  // in use: not idle
+      } else if (stats.bytes_cached > 0 && now - pool_seen.since >= advanced_.idle_trim_after) {
+        const std::size_t released = entry.pool->trim();
         background_trims_.fetch_add(1);
-        seen[i].since = now;
-        log(LogLevel::debug, "memory: trimmed idle pool '" + pools_[i].pool->name() + "', released " +
-                                 std::to_string(released) + " bytes");
+        pool_seen.since = now;
+        log(LogLevel::debug,
+            "memory: trimmed idle pool '" + entry.pool->name() + "', released " + std::to_string(released) + " bytes");
       }
     }
   }

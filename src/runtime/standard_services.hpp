@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stop_token>
@@ -25,17 +26,36 @@ class StandardKernelDiscovery final : public KernelDiscovery {
   KernelRegistry& registry_;
 };
 
-/// Starts the CPU backend (OpenCL and CUDA are listed as skipped: not built yet).
+/// The backends of this build: the CPU backend (built in), the OpenCL module
+/// (loaded from a shared library next to the runtime, when it was built), and
+/// CUDA (not implemented yet: always skipped). Applies the pool cap to each
+/// device pool as its backend starts.
 class StandardAcceleratorFactory final : public AcceleratorFactory {
  public:
   using dependencies = Dependencies<RuntimeOptions>;
   explicit StandardAcceleratorFactory(const std::shared_ptr<RuntimeOptions>& options);
-  [[nodiscard]] const std::vector<std::shared_ptr<Accelerator>>& devices() const noexcept override { return devices_; }
-  [[nodiscard]] const std::vector<SkippedBackend>& skipped() const noexcept override { return skipped_; }
+  [[nodiscard]] const std::vector<std::shared_ptr<Accelerator>>& devices() override;
+  [[nodiscard]] std::span<const std::shared_ptr<Accelerator>> devices_of(std::string_view backend) override;
+  [[nodiscard]] std::vector<std::shared_ptr<Accelerator>> started_devices() const override;
+  [[nodiscard]] const std::vector<SkippedBackend>& skipped() override;
 
  private:
-  std::vector<std::shared_ptr<Accelerator>> devices_;
-  std::vector<SkippedBackend> skipped_;
+  struct Backend {
+    std::string name;
+    std::function<std::vector<std::shared_ptr<Accelerator>>()> start;
+    std::once_flag started;
+    std::atomic<bool> done{false};
+    std::vector<std::shared_ptr<Accelerator>> devices;
+    std::string skipped_reason;
+  };
+  void start(Backend& backend);
+  void start_all();
+
+  std::size_t pool_max_cached_bytes_;
+  std::vector<std::unique_ptr<Backend>> backends_;
+  std::once_flag all_started_;
+  std::vector<std::shared_ptr<Accelerator>> all_devices_;  // set once, by start_all()
+  std::vector<SkippedBackend> skipped_;                    // set once, by start_all()
 };
 
 /// Binds arguments (runtime/argument_binding) and launches.
@@ -46,12 +66,11 @@ class StandardKernelExecutionService final : public KernelExecutionService {
                                  std::string selection_reason, std::stop_token stop) override;
 };
 
-/// Reports and trims the devices' pools; applies RuntimeOptions::pool_max_cached_bytes.
+/// Reports and trims the pools of the devices started so far.
 class StandardMemoryManager : public MemoryManager {
  public:
-  using dependencies = Dependencies<AcceleratorFactory, RuntimeOptions>;
-  StandardMemoryManager(const std::shared_ptr<AcceleratorFactory>& factory,
-                        const std::shared_ptr<RuntimeOptions>& options);
+  using dependencies = Dependencies<AcceleratorFactory>;
+  explicit StandardMemoryManager(std::shared_ptr<AcceleratorFactory> factory) : factory_(std::move(factory)) {}
   [[nodiscard]] std::vector<MemoryPoolReport> report() const override;
   std::size_t trim() override;
 
@@ -60,15 +79,15 @@ class StandardMemoryManager : public MemoryManager {
     MemoryPool* pool;
     std::string devices;
   };
-  std::vector<PoolEntry> pools_;                 // distinct pools (host-sharing devices share one)
+  /// Distinct pools of the started devices (host-sharing devices share one).
+  [[nodiscard]] std::vector<PoolEntry> pools() const;
   std::shared_ptr<AcceleratorFactory> factory_;  // keeps the devices, hence their pools, alive
 };
 
 /// StandardMemoryManager plus a background thread that trims idle pools.
 class AdvancedMemoryManager final : public StandardMemoryManager {
  public:
-  AdvancedMemoryManager(const std::shared_ptr<AcceleratorFactory>& factory,
-                        const std::shared_ptr<RuntimeOptions>& options, AdvancedMemoryOptions advanced);
+  AdvancedMemoryManager(std::shared_ptr<AcceleratorFactory> factory, AdvancedMemoryOptions advanced);
   ~AdvancedMemoryManager() override;
   /// Pools trimmed by the background thread so far.
   [[nodiscard]] std::uint64_t background_trims() const noexcept { return background_trims_.load(); }

@@ -68,8 +68,14 @@ class TwoBackendFactory final : public AcceleratorFactory {
     devices_ = make_cpu_provider()->devices();
     devices_.push_back(std::make_shared<ReplicaTestDevice>());
   }
-  const std::vector<std::shared_ptr<Accelerator>>& devices() const noexcept override { return devices_; }
-  const std::vector<SkippedBackend>& skipped() const noexcept override { return skipped_; }
+  const std::vector<std::shared_ptr<Accelerator>>& devices() override { return devices_; }
+  std::span<const std::shared_ptr<Accelerator>> devices_of(std::string_view backend) override {
+    return backend == "cpu"            ? std::span(devices_).first(1)
+           : backend == "replica-test" ? std::span(devices_).last(1)
+                                       : std::span(devices_).first(0);
+  }
+  std::vector<std::shared_ptr<Accelerator>> started_devices() const override { return devices_; }
+  const std::vector<SkippedBackend>& skipped() override { return skipped_; }
 
  private:
   std::vector<std::shared_ptr<Accelerator>> devices_;

@@ -192,9 +192,11 @@ TEST_F(ReplacementTest, MemoryManagerReportsTrimsAndAppliesTheCap) {
   auto memory = runtime.services().get_required<MemoryManager>();
   { Buffer<float> transient(1 << 20); }
   const auto report = memory->report();
-  ASSERT_EQ(report.size(), 1u);
-  EXPECT_EQ(report[0].devices, "cpu:0");
+  ASSERT_GE(report.size(), 1u);
+  EXPECT_EQ(report[0].devices, "host");  // the CPU backend has not started: nothing ran yet
   EXPECT_EQ(report[0].pool, "host");
+  runtime.orchestrator().execute({.device = "cpu", .local_size = {}}, "test_count", Range(1)).wait();
+  EXPECT_EQ(memory->report()[0].devices, "host,cpu:0");  // the CPU device shares the host pool
   EXPECT_EQ(report[0].stats.bytes_cached, 0u);
   runtime = Runtime::create([this](RuntimeOptions& o) { o.registry = &registry_; });
   { Buffer<float> cached(1 << 20); }

@@ -1,0 +1,18 @@
+// Loads backend modules (OpenCL, later CUDA) from shared libraries, so that
+// the runtime has no link-time dependency on any driver library.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "dotcompute/accelerator.hpp"
+
+namespace dotcompute::runtime {
+
+/// The provider of `libdotcompute_backend_<backend>.so`, found next to the
+/// runtime library (or in $DOTCOMPUTE_BACKEND_DIR). The module stays loaded
+/// for the life of the process. Throws DeviceUnavailableError with the reason
+/// (not built, cannot be loaded and why, no entry point).
+[[nodiscard]] std::unique_ptr<AcceleratorProvider> load_backend_module(const std::string& backend);
+
+}  // namespace dotcompute::runtime
