@@ -109,6 +109,8 @@ class AcceleratorProvider {
   [[nodiscard]] virtual std::string_view backend() const noexcept = 0;
   /// The devices; throws DeviceError (with the reason) when the backend cannot start.
   [[nodiscard]] virtual std::vector<std::shared_ptr<Accelerator>> devices() = 0;
+  /// Parts skipped while enumerating (e.g. a platform that failed), one reason each.
+  [[nodiscard]] virtual std::vector<std::string> skipped() const { return {}; }
 };
 
 }  // namespace dotcompute

@@ -50,6 +50,9 @@ struct RuntimeOptions {
   std::string log_level = "warning";
   /// CPU backend threads; 0 = every CPU this process may use. DOTCOMPUTE_CPU_THREADS.
   std::size_t cpu_threads = 0;
+  /// Backends to start ("cpu", "opencl", "cuda"); empty = all. The others are
+  /// listed as skipped. DOTCOMPUTE_BACKENDS (comma-separated).
+  std::vector<std::string> backends;
 
   // --- in-process only (not from the environment or JSON) -------------------
   /// Selector for calls without a device; null = FixedPrioritySelector.

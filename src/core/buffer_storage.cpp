@@ -81,7 +81,9 @@ void BufferStorage::ensure_host_valid_locked(std::chrono::nanoseconds& transfer_
   }
   const auto source = std::find_if(replicas_.begin(), replicas_.end(), [](const Replica& r) { return r.valid; });
   if (source == replicas_.end()) throw MemoryError("buffer has no valid replica (internal coherence error)");
-  // Host-side readers may still be reading the old host contents.
+  // The device that wrote last may still hold the work in a queue of its own;
+  // host-side readers may still be reading the old host contents.
+  if (!last_writer_.on_host) wait(last_writer_.execution);
   wait_host_side_locked(/*readers_too=*/true);
   const auto start = Clock::now();
   source->device->download(*source->memory, host_, size_bytes());  // after the device's pending work

@@ -12,6 +12,7 @@ namespace dotcompute {
 namespace {
 
 const std::set<std::string> kLogLevels = {"trace", "debug", "info", "warning", "error", "off"};
+const std::set<std::string> kBackends = {"cpu", "opencl", "cuda"};
 
 bool is_default_accelerator_syntax(const std::string& value) {
   const auto colon = value.find(':');
@@ -45,11 +46,11 @@ bool parse_flag(const char* name, const std::string& text) {
   throw ArgumentError(std::string(name) + "='" + text + "' is not a boolean (1/0, true/false, on/off, yes/no)");
 }
 
-std::vector<std::string> split_paths(const std::string& text) {
+std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> paths;
   std::size_t start = 0;
   while (start <= text.size()) {
-    const std::size_t end = std::min(text.find(':', start), text.size());
+    const std::size_t end = std::min(text.find(separator, start), text.size());
     if (end > start) paths.push_back(text.substr(start, end - start));
     start = end + 1;
   }
@@ -77,6 +78,10 @@ void RuntimeOptions::validate() const {
   if (!kLogLevels.contains(log_level)) {
     problems.push_back("log_level '" + log_level + "' is not one of trace, debug, info, warning, error, off");
   }
+  for (const auto& backend : backends) {
+    if (!kBackends.contains(backend))
+      problems.push_back("backends: unknown backend '" + backend + "' (cpu, opencl, cuda)");
+  }
   if (cpu_threads > 4096) problems.push_back("cpu_threads " + std::to_string(cpu_threads) + " is more than 4096");
   if (problems.empty()) return;
   std::string message = "invalid runtime options:";
@@ -102,7 +107,7 @@ RuntimeOptions RuntimeOptions::from_environment(RuntimeOptions base) {
     base.enable_telemetry = parse_flag("DOTCOMPUTE_TELEMETRY", v);
   }
   if (const char* v = environment("DOTCOMPUTE_PLUGIN_PATH"); v && base.plugin_paths.empty()) {
-    base.plugin_paths = split_paths(v);
+    base.plugin_paths = split(v, ':');
   }
   if (const char* v = environment("DOTCOMPUTE_POOL_MAX_CACHED_BYTES");
       v && base.pool_max_cached_bytes == defaults.pool_max_cached_bytes) {
@@ -114,6 +119,7 @@ RuntimeOptions RuntimeOptions::from_environment(RuntimeOptions base) {
   if (const char* v = environment("DOTCOMPUTE_LOG_LEVEL"); v && base.log_level == defaults.log_level) {
     base.log_level = v;
   }
+  if (const char* v = environment("DOTCOMPUTE_BACKENDS"); v && base.backends.empty()) base.backends = split(v, ',');
   if (const char* v = environment("DOTCOMPUTE_CPU_THREADS"); v && base.cpu_threads == 0) {
     base.cpu_threads = parse_size("DOTCOMPUTE_CPU_THREADS", v);
   }
@@ -159,11 +165,11 @@ RuntimeOptions RuntimeOptions::from_json_file(const std::string& path, RuntimeOp
     } else if (key == "pool_max_cached_bytes" || key == "cpu_threads") {
       if (!expect(key, value, value.is_number_unsigned(), "a non-negative integer")) continue;
       (key == "cpu_threads" ? base.cpu_threads : base.pool_max_cached_bytes) = value.get<std::size_t>();
-    } else if (key == "plugin_paths") {
+    } else if (key == "plugin_paths" || key == "backends") {
       bool ok = value.is_array();
       for (const auto& item : value) ok = ok && item.is_string();
       if (!expect(key, value, ok, "an array of strings")) continue;
-      base.plugin_paths = value.get<std::vector<std::string>>();
+      (key == "backends" ? base.backends : base.plugin_paths) = value.get<std::vector<std::string>>();
     } else {
       problems.push_back("unknown option '" + key + "'");
     }

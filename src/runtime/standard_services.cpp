@@ -11,7 +11,7 @@
 namespace dotcompute::runtime {
 
 StandardAcceleratorFactory::StandardAcceleratorFactory(const std::shared_ptr<RuntimeOptions>& options)
-    : pool_max_cached_bytes_(options->pool_max_cached_bytes) {
+    : pool_max_cached_bytes_(options->pool_max_cached_bytes), enabled_(options->backends) {
   host_memory_pool()->set_max_cached_bytes(pool_max_cached_bytes_);  // host replicas, before any backend starts
   const std::size_t threads = options->cpu_threads;
   const auto add = [this](std::string name, std::function<std::vector<std::shared_ptr<Accelerator>>()> starter) {
@@ -21,9 +21,11 @@ StandardAcceleratorFactory::StandardAcceleratorFactory(const std::shared_ptr<Run
     backends_.push_back(std::move(backend));
   };
   add("cpu", [threads] { return make_cpu_provider(CpuBackendOptions{.threads = threads})->devices(); });
-  add("opencl", [] {
+  add("opencl", [this] {
     auto provider = load_backend_module("opencl");
-    return provider->devices();
+    auto devices = provider->devices();
+    for (auto& reason : provider->skipped()) partly_skipped_.push_back({"opencl", std::move(reason)});
+    return devices;
   });
   add("cuda", []() -> std::vector<std::shared_ptr<Accelerator>> {
     throw DeviceUnavailableError("not available: the CUDA backend is not implemented in this version");
@@ -34,6 +36,9 @@ void StandardAcceleratorFactory::start(Backend& backend) {
   std::call_once(backend.started, [&] {
     // A backend that cannot start is skipped with its reason; it never takes the others down.
     try {
+      if (!enabled_.empty() && std::find(enabled_.begin(), enabled_.end(), backend.name) == enabled_.end()) {
+        throw DeviceUnavailableError("excluded by RuntimeOptions::backends (DOTCOMPUTE_BACKENDS)");
+      }
       backend.devices = backend.start();
       if (backend.devices.empty()) backend.skipped_reason = "no devices";
     } catch (const ArgumentError&) {
@@ -59,6 +64,7 @@ void StandardAcceleratorFactory::start_all() {
       all_devices_.insert(all_devices_.end(), backend->devices.begin(), backend->devices.end());
       if (!backend->skipped_reason.empty()) skipped_.push_back({backend->name, backend->skipped_reason});
     }
+    skipped_.insert(skipped_.end(), partly_skipped_.begin(), partly_skipped_.end());
   });
 }
 

@@ -52,10 +52,12 @@ class StandardAcceleratorFactory final : public AcceleratorFactory {
   void start_all();
 
   std::size_t pool_max_cached_bytes_;
+  std::vector<std::string> enabled_;  // empty: every backend
   std::vector<std::unique_ptr<Backend>> backends_;
   std::once_flag all_started_;
   std::vector<std::shared_ptr<Accelerator>> all_devices_;  // set once, by start_all()
   std::vector<SkippedBackend> skipped_;                    // set once, by start_all()
+  std::vector<SkippedBackend> partly_skipped_;             // platforms a started backend left out
 };
 
 /// Binds arguments (runtime/argument_binding) and launches.

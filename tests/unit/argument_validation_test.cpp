@@ -132,7 +132,7 @@ TEST_F(ArgumentValidation, RangeAndLocalSize) {
 TEST_F(ArgumentValidation, UnknownKernelAndDevice) {
   EXPECT_CONTAINS(error_of([&] { (void)o_.execute("chek", Range(1)); }), "unknown kernel 'chek'; did you mean 'check'");
   EXPECT_CONTAINS(error_of([&] { (void)o_.execute({.device = "gpu:7", .local_size = {}}, "grid", Range(4, 4)); }),
-                  "unknown device 'gpu:7' in ExecutionOptions::device (available: cpu:0)");
+                  "unknown device 'gpu:7' in ExecutionOptions::device (available: cpu:0");
 }
 
 TEST_F(ArgumentValidation, NothingRunsWhenValidationFails) {

@@ -69,7 +69,8 @@ TEST_F(Selection, EnvironmentVariableSetsTheDefaultDevice) {
 }
 
 TEST_F(Selection, KernelWithoutAnImplementationForAnyDevice) {
-  Runtime runtime = Runtime::create({.registry = &registry_});
+  // CPU only: the portable-only kernel would run on an OpenCL device.
+  Runtime runtime = Runtime::create({.backends = {"cpu"}, .registry = &registry_});
   try {
     (void)runtime.orchestrator().execute("portable_only", Range(1));
     FAIL() << "expected DeviceUnavailableError";
@@ -102,7 +103,7 @@ TEST_F(Selection, CustomSelectorIsAskedWhenNoDeviceIsNamed) {
 }
 
 TEST_F(Selection, RuntimeListsDevicesAndSkippedBackends) {
-  Runtime runtime = Runtime::create({.registry = &registry_});
+  Runtime runtime = Runtime::create({.backends = {"cpu"}, .registry = &registry_});
   ASSERT_EQ(runtime.devices().size(), 1u);
   const DeviceInfo& info = runtime.devices()[0]->info();
   EXPECT_EQ(info.type, DeviceType::cpu);
@@ -112,9 +113,11 @@ TEST_F(Selection, RuntimeListsDevicesAndSkippedBackends) {
   EXPECT_FALSE(info.name.empty());
   EXPECT_EQ(runtime.orchestrator().available_devices().size(), 1u);
   EXPECT_EQ(runtime.orchestrator().get_kernel("k")->name, "k");
-  bool opencl_listed = false;
-  for (const auto& skipped : runtime.skipped_backends()) opencl_listed = opencl_listed || skipped.backend == "opencl";
-  EXPECT_TRUE(opencl_listed);
+  bool opencl_excluded = false;
+  for (const auto& skipped : runtime.skipped_backends()) {
+    opencl_excluded = opencl_excluded || (skipped.backend == "opencl" && skipped.reason.find("excluded") == 0);
+  }
+  EXPECT_TRUE(opencl_excluded);
 }
 
 }  // namespace

@@ -1,0 +1,402 @@
+#include "opencl_device.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "dotcompute/backend/execution_state.hpp"
+#include "dotcompute/errors.hpp"
+#include "opencl_prelude.hpp"
+
+namespace dotcompute::opencl {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The device whose queue lock this thread holds while handing commands to the
+// driver. The driver may run a completion callback synchronously inside
+// clSetEventCallback (when the command already finished); that callback must
+// not take the lock again.
+thread_local const OpenClDevice* dispatching_device = nullptr;
+
+// Device memory pool: blocks are cl_mem handles (opaque pointers), cached by
+// size class like host blocks.
+class BufferAllocator final : public MemoryAllocator {
+ public:
+  explicit BufferAllocator(std::shared_ptr<Context> context) : context_(std::move(context)) {}
+  void* allocate(std::size_t bytes) noexcept override {
+    cl_int error = CL_SUCCESS;
+    cl_mem memory = clCreateBuffer(context_->context, CL_MEM_READ_WRITE, bytes, nullptr, &error);
+    return error == CL_SUCCESS ? static_cast<void*>(memory) : nullptr;
+  }
+  void deallocate(void* block, std::size_t) noexcept override { clReleaseMemObject(static_cast<cl_mem>(block)); }
+  [[nodiscard]] std::string_view name() const noexcept override { return "opencl"; }
+
+ private:
+  std::shared_ptr<Context> context_;
+};
+
+struct Replica final : DeviceReplica {
+  Replica(std::shared_ptr<MemoryPool> memory_pool, std::size_t size)
+      : pool(std::move(memory_pool)), bytes(size), memory(static_cast<cl_mem>(pool->allocate(size))) {}
+  ~Replica() override { pool->deallocate(memory, bytes); }
+  std::shared_ptr<MemoryPool> pool;
+  std::size_t bytes;
+  cl_mem memory;
+};
+
+}  // namespace
+
+// One launch: bound arguments, then (once dispatched) its kernel event.
+class OpenClCommand final : public ExecutionState {
+ public:
+  OpenClCommand(LaunchRequest&& request, OpenClDevice& device, cl_kernel kernel)
+      : ExecutionState(std::move(request.result), std::move(request.stop)),
+        device_(device),
+        kernel_(kernel),
+        definition_(std::move(request.kernel)),
+        global_(request.global),
+        local_(request.local),
+        arguments_(std::move(request.arguments)) {}
+
+  std::vector<LaunchArgument>& arguments() { return arguments_; }
+  const KernelDefinition& definition() const { return *definition_; }
+  OpenClDevice& device() const { return device_; }
+
+  /// A temporary device copy of a host span; copied back after the kernel when `write_back`.
+  void add_span(std::unique_ptr<Replica> copy, void* host, std::size_t bytes, bool write_back) {
+    spans_.push_back({std::move(copy), host, bytes, write_back});
+  }
+  void bind(std::size_t index, cl_mem memory) { memories_.emplace_back(index, memory); }
+
+  /// Sets the arguments and enqueues the kernel (and span write-backs) of
+  /// `self`. Called with the device's queue lock held, so commands reach the
+  /// driver in order. False when the driver refused it (then it is finished).
+  /// `self` is this command, kept alive until the driver reports completion.
+  bool enqueue(const std::shared_ptr<OpenClCommand>& self, cl_command_queue queue, std::mutex& kernel_mutex);
+  /// Finishes from the driver's status (negative: failed).
+  void complete(cl_int status) noexcept;
+
+ private:
+  struct Span {
+    std::unique_ptr<Replica> copy;
+    void* host;
+    std::size_t bytes;
+    bool write_back;
+  };
+  OpenClDevice& device_;
+  cl_kernel kernel_;
+  std::shared_ptr<const KernelDefinition> definition_;
+  Range global_;
+  Range local_;
+  std::vector<LaunchArgument> arguments_;
+  std::vector<std::pair<std::size_t, cl_mem>> memories_;
+  std::vector<Span> spans_;
+};
+
+namespace {
+
+void CL_CALLBACK on_complete(cl_event event, cl_int status, void* user) {
+  auto* command = static_cast<std::shared_ptr<OpenClCommand>*>(user);
+  OpenClDevice& device = (*command)->device();
+  (*command)->complete(status);
+  delete command;
+  clReleaseEvent(event);
+  device.command_finished();
+}
+
+}  // namespace
+
+bool OpenClCommand::enqueue(const std::shared_ptr<OpenClCommand>& self, cl_command_queue queue,
+                            std::mutex& kernel_mutex) {
+  cl_event done = nullptr;
+  cl_int error = CL_SUCCESS;
+  if (global_.total() == 0) {
+    error = clEnqueueMarkerWithWaitList(queue, 0, nullptr, &done);  // keeps queue order, runs nothing
+  } else {
+    std::lock_guard lock(kernel_mutex);  // kernel objects are shared by every launch of the kernel
+    for (std::size_t i = 0; i < arguments_.size() && error == CL_SUCCESS; ++i) {
+      const LaunchArgument& argument = arguments_[i];
+      if (argument.kind == ParameterKind::scalar) {
+        error =
+            clSetKernelArg(kernel_, static_cast<cl_uint>(i), size_of(definition_->parameters[i].type), argument.scalar);
+      }
+    }
+    for (const auto& [index, memory] : memories_) {
+      if (error == CL_SUCCESS) error = clSetKernelArg(kernel_, static_cast<cl_uint>(index), sizeof(cl_mem), &memory);
+    }
+    std::size_t global[3];
+    std::size_t local[3];
+    for (int d = 0; d < 3; ++d) {
+      global[d] = global_[d];
+      local[d] = local_[d];
+    }
+    if (error == CL_SUCCESS) {
+      error = clEnqueueNDRangeKernel(queue, kernel_, static_cast<cl_uint>(global_.dimensions()), nullptr, global, local,
+                                     0, nullptr, &done);
+    }
+  }
+  for (const Span& span : spans_) {
+    if (error != CL_SUCCESS || !span.write_back) continue;
+    clReleaseEvent(done);
+    error = clEnqueueReadBuffer(queue, span.copy->memory, CL_FALSE, 0, span.bytes, span.host, 0, nullptr, &done);
+  }
+  if (error == CL_SUCCESS) {
+    mark_started();  // handed to the driver: it cannot be cancelled any more
+    auto* keep_alive = new std::shared_ptr<OpenClCommand>(self);
+    error = clSetEventCallback(done, CL_COMPLETE, &on_complete, keep_alive);
+    if (error != CL_SUCCESS) delete keep_alive;
+  }
+  if (error != CL_SUCCESS) {
+    if (done != nullptr) clReleaseEvent(done);
+    complete(error);
+    return false;
+  }
+  clFlush(queue);
+  return true;
+}
+
+void OpenClCommand::complete(cl_int status) noexcept {
+  spans_.clear();  // temporary device copies go back to the pool
+  if (status < 0) {
+    try {
+      throw ExecutionError("kernel '" + definition_->name + "' failed on " + device_.info().id + ": " +
+                           error_name(status));
+    } catch (...) {
+      finish_failed(std::current_exception());
+    }
+  } else {
+    finish_succeeded();
+  }
+}
+
+Context::Context(cl_device_id id) : device(id) {
+  cl_int error = CL_SUCCESS;
+  context = clCreateContext(nullptr, 1, &device, nullptr, nullptr, &error);
+  check(error, "clCreateContext");
+  queue = clCreateCommandQueue(context, device, 0, &error);
+  if (error != CL_SUCCESS) clReleaseContext(context);
+  check(error, "clCreateCommandQueue");
+}
+
+Context::~Context() {
+  clFinish(queue);
+  clReleaseCommandQueue(queue);
+  clReleaseContext(context);
+}
+
+OpenClDevice::OpenClDevice(cl_platform_id platform, cl_device_id device, std::size_t index)
+    : context_(std::make_shared<Context>(device)), disk_cache_(ProgramCache::default_directory()) {
+  info_.id = "opencl:" + std::to_string(index);
+  info_.backend = "opencl";
+  info_.name = device_string(device, CL_DEVICE_NAME);
+  info_.vendor = device_string(device, CL_DEVICE_VENDOR);
+  cl_device_type type = 0;
+  clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof type, &type, nullptr);
+  info_.type = (type & CL_DEVICE_TYPE_GPU) != 0   ? DeviceType::gpu
+               : (type & CL_DEVICE_TYPE_CPU) != 0 ? DeviceType::cpu
+                                                  : DeviceType::accelerator;
+  cl_uint units = 0;
+  clGetDeviceInfo(device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof units, &units, nullptr);
+  info_.compute_units = units;
+  cl_ulong memory = 0;
+  clGetDeviceInfo(device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof memory, &memory, nullptr);
+  info_.global_memory_bytes = memory;
+  std::size_t group = 0;
+  clGetDeviceInfo(device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof group, &group, nullptr);
+  info_.max_work_group_size = group;
+  cl_uint float_width = 0;
+  clGetDeviceInfo(device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, sizeof float_width, &float_width, nullptr);
+  info_.simd_width_bits = float_width * 32;
+  info_.driver_version = platform_string(platform, CL_PLATFORM_NAME) + " " + device_string(device, CL_DRIVER_VERSION);
+  cl_device_fp_config doubles = 0;
+  clGetDeviceInfo(device, CL_DEVICE_DOUBLE_FP_CONFIG, sizeof doubles, &doubles, nullptr);
+  fp64_ = doubles != 0;
+  if (fp64_) info_.features.emplace_back("fp64");
+  info_.features.push_back(device_string(device, CL_DEVICE_VERSION));
+  cache_device_key_ = info_.vendor + " " + info_.name;
+  pool_ = std::make_shared<MemoryPool>(std::make_unique<BufferAllocator>(context_), info_.id);
+}
+
+OpenClDevice::~OpenClDevice() {
+  synchronize();
+  for (auto& [source, program] : programs_) {
+    for (auto& [name, kernel] : program.kernels) clReleaseKernel(kernel);
+    clReleaseProgram(program.program);
+  }
+}
+
+bool OpenClDevice::can_run(const KernelDefinition& kernel) const noexcept {
+  if (kernel.source == nullptr) return false;
+  if (fp64_) return true;
+  return std::none_of(kernel.parameters.begin(), kernel.parameters.end(),
+                      [](const KernelParameter& p) { return p.type == ScalarType::float64; });
+}
+
+std::string OpenClDevice::cannot_run_reason(const KernelDefinition& kernel) const {
+  if (kernel.source == nullptr) return "kernel '" + kernel.name + "' has no portable source to compile for OpenCL";
+  return "kernel '" + kernel.name + "' uses double, which " + info_.id + " (" + info_.name + ") does not support";
+}
+
+cl_program OpenClDevice::build_program(const KernelSource& source) {
+  std::string escaped_path;
+  for (const char c : source.path) escaped_path += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+  const std::string full = std::string(kPrelude) + "#line 1 \"" + escaped_path + "\"\n" + source.text;
+  const ProgramCacheKey key{"opencl", cache_device_key_, info_.driver_version, "", full};
+  cl_int error = CL_SUCCESS;
+  if (auto binary = disk_cache_.load(key)) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(binary->data());
+    const std::size_t size = binary->size();
+    cl_int binary_status = CL_SUCCESS;
+    cl_program program =
+        clCreateProgramWithBinary(context_->context, 1, &context_->device, &size, &bytes, &binary_status, &error);
+    if (error == CL_SUCCESS && binary_status == CL_SUCCESS &&
+        clBuildProgram(program, 1, &context_->device, "", nullptr, nullptr) == CL_SUCCESS) {
+      return program;
+    }
+    if (program != nullptr) clReleaseProgram(program);  // stale for this driver: rebuild below
+  }
+  const char* text = full.c_str();
+  cl_program program = clCreateProgramWithSource(context_->context, 1, &text, nullptr, &error);
+  check(error, "clCreateProgramWithSource");
+  if (clBuildProgram(program, 1, &context_->device, "", nullptr, nullptr) != CL_SUCCESS) {
+    std::size_t size = 0;
+    clGetProgramBuildInfo(program, context_->device, CL_PROGRAM_BUILD_LOG, 0, nullptr, &size);
+    std::string log(size, '\0');
+    clGetProgramBuildInfo(program, context_->device, CL_PROGRAM_BUILD_LOG, size, log.data(), nullptr);
+    clReleaseProgram(program);
+    while (!log.empty() && (log.back() == '\0' || log.back() == '\n')) log.pop_back();
+    throw CompilationError("OpenCL build of " + source.path + " failed on " + info_.id + " (" + info_.name + "):\n" +
+                           log);
+  }
+  std::size_t binary_size = 0;
+  if (clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof binary_size, &binary_size, nullptr) == CL_SUCCESS &&
+      binary_size > 0) {
+    std::vector<std::byte> binary(binary_size);
+    unsigned char* target = reinterpret_cast<unsigned char*>(binary.data());
+    if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof target, &target, nullptr) == CL_SUCCESS) {
+      disk_cache_.store(key, binary);
+    }
+  }
+  return program;
+}
+
+cl_kernel OpenClDevice::kernel_object(const KernelDefinition& kernel) {
+  std::lock_guard lock(programs_mutex_);
+  auto found = programs_.find(kernel.source.get());
+  if (found == programs_.end())
+    found = programs_.emplace(kernel.source.get(), Program{build_program(*kernel.source), {}}).first;
+  Program& program = found->second;
+  auto& object = program.kernels[kernel.name];
+  if (object == nullptr) {
+    cl_int error = CL_SUCCESS;
+    object = clCreateKernel(program.program, kernel.name.c_str(), &error);
+    if (error != CL_SUCCESS) {
+      program.kernels.erase(kernel.name);
+      check(error, "clCreateKernel('" + kernel.name + "') on " + info_.id);
+    }
+  }
+  return object;
+}
+
+std::unique_ptr<DeviceReplica> OpenClDevice::create_replica(std::size_t bytes) {
+  return std::make_unique<Replica>(pool_, bytes);
+}
+
+void OpenClDevice::upload(DeviceReplica& replica, const void* host, std::size_t bytes) {
+  std::unique_lock lock(queue_mutex_);
+  // Commands still in the software queue come first in queue order.
+  idle_.wait(lock, [this] { return waiting_.empty(); });
+  check(clEnqueueWriteBuffer(context_->queue, static_cast<Replica&>(replica).memory, CL_TRUE, 0, bytes, host, 0,
+                             nullptr, nullptr),
+        "upload to " + info_.id);
+}
+
+void OpenClDevice::download(DeviceReplica& replica, void* host, std::size_t bytes) {
+  std::unique_lock lock(queue_mutex_);
+  idle_.wait(lock, [this] { return waiting_.empty(); });
+  check(clEnqueueReadBuffer(context_->queue, static_cast<Replica&>(replica).memory, CL_TRUE, 0, bytes, host, 0, nullptr,
+                            nullptr),
+        "download from " + info_.id);
+}
+
+std::shared_ptr<ExecutionState> OpenClDevice::launch(LaunchRequest request) {
+  if (request.kernel == nullptr || !can_run(*request.kernel)) {
+    throw ArgumentError(request.kernel ? cannot_run_reason(*request.kernel) : "launch without a kernel");
+  }
+  cl_kernel kernel = kernel_object(*request.kernel);  // CompilationError before anything runs
+  if (request.local.total() > info_.max_work_group_size) {
+    throw ArgumentError("kernel '" + request.kernel->name + "': work-group size " + request.local.to_string() +
+                        " exceeds the maximum of " + std::to_string(info_.max_work_group_size) + " on " + info_.id);
+  }
+  auto command = std::make_shared<OpenClCommand>(std::move(request), *this, kernel);
+  std::chrono::nanoseconds transfer{0};
+  for (std::size_t i = 0; i < command->arguments().size(); ++i) {
+    LaunchArgument& argument = command->arguments()[i];
+    if (argument.kind != ParameterKind::buffer) continue;
+    if (argument.buffer) {
+      auto& replica = static_cast<Replica&>(argument.buffer->prepare_device_access(*this, argument.access, transfer));
+      command->bind(i, replica.memory);
+      argument.buffer->record_access(command, argument.access != Access::read_only, /*on_host=*/false);
+      continue;
+    }
+    // A host span: a temporary device copy, written back afterwards when the kernel may write it.
+    const std::size_t bytes = argument.elements * size_of(command->definition().parameters[i].type);
+    auto copy = std::make_unique<Replica>(pool_, std::max<std::size_t>(bytes, 1));
+    if (argument.access != Access::write_only && bytes != 0) {
+      const auto start = Clock::now();
+      upload(*copy, argument.host_pointer, bytes);
+      transfer += Clock::now() - start;
+    }
+    command->bind(i, copy->memory);
+    command->add_span(std::move(copy), argument.host_pointer, bytes,
+                      argument.access != Access::read_only && bytes != 0);
+  }
+  command->mutable_result().timings.transfer = transfer;
+  dispatch(command);
+  return command;
+}
+
+void OpenClDevice::dispatch(std::shared_ptr<OpenClCommand> command) {
+  std::lock_guard lock(queue_mutex_);
+  waiting_.push_back(std::move(command));
+  dispatch_waiting_locked();
+}
+
+void OpenClDevice::dispatch_waiting_locked() {
+  dispatching_device = this;
+  while (!waiting_.empty() && in_flight_ < kDriverWindow) {
+    std::shared_ptr<OpenClCommand> next = std::move(waiting_.front());
+    waiting_.pop_front();
+    if (next->cancel_requested()) {
+      next->finish_cancelled();  // never reached the driver
+      continue;
+    }
+    ++in_flight_;
+    if (!next->enqueue(next, context_->queue, programs_mutex_)) --in_flight_;
+  }
+  dispatching_device = nullptr;
+  if (waiting_.empty()) idle_.notify_all();
+  if (in_flight_ == 0) idle_.notify_all();
+}
+
+void OpenClDevice::command_finished() {
+  if (dispatching_device == this) {
+    --in_flight_;  // called back synchronously from dispatch_waiting_locked(), which holds the lock
+    return;
+  }
+  std::lock_guard lock(queue_mutex_);
+  --in_flight_;
+  dispatch_waiting_locked();
+}
+
+void OpenClDevice::synchronize() {
+  {
+    std::unique_lock lock(queue_mutex_);
+    idle_.wait(lock, [this] { return waiting_.empty() && in_flight_ == 0; });
+  }
+  clFinish(context_->queue);
+}
+
+}  // namespace dotcompute::opencl

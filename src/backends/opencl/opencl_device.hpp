@@ -1,0 +1,86 @@
+// One OpenCL device: an in-order command queue behind a cancellable software
+// queue, device memory pooled per device, programs built from the portable
+// kernel source and cached in memory and on disk.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "dotcompute/accelerator.hpp"
+#include "dotcompute/program_cache.hpp"
+#include "opencl_api.hpp"
+
+namespace dotcompute::opencl {
+
+/// The context and queue of one device; shared by the device and by every
+/// replica it created, so that buffers may outlive the runtime.
+struct Context {
+  Context(cl_device_id device);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+  cl_device_id device;
+  cl_context context = nullptr;
+  cl_command_queue queue = nullptr;
+};
+
+class OpenClCommand;
+
+class OpenClDevice final : public Accelerator {
+ public:
+  /// Commands handed to the driver at most at a time; later ones wait in a
+  /// software queue where they can still be cancelled.
+  static constexpr std::size_t kDriverWindow = 64;
+
+  OpenClDevice(cl_platform_id platform, cl_device_id device, std::size_t index);
+  ~OpenClDevice() override;
+
+  [[nodiscard]] const DeviceInfo& info() const noexcept override { return info_; }
+  [[nodiscard]] bool can_run(const KernelDefinition& kernel) const noexcept override;
+  [[nodiscard]] std::string cannot_run_reason(const KernelDefinition& kernel) const override;
+  [[nodiscard]] bool shares_host_memory() const noexcept override { return false; }
+  [[nodiscard]] MemoryPool& memory_pool() noexcept override { return *pool_; }
+  [[nodiscard]] std::shared_ptr<ExecutionState> launch(LaunchRequest request) override;
+  void synchronize() override;
+
+  [[nodiscard]] std::unique_ptr<DeviceReplica> create_replica(std::size_t bytes) override;
+  void upload(DeviceReplica& replica, const void* host, std::size_t bytes) override;
+  void download(DeviceReplica& replica, void* host, std::size_t bytes) override;
+
+  /// Called from the driver's completion callback.
+  void command_finished();
+
+ private:
+  struct Program {
+    cl_program program = nullptr;
+    std::unordered_map<std::string, cl_kernel> kernels;
+  };
+  /// The kernel object of `kernel`, building (or loading from the disk cache) its program once.
+  cl_kernel kernel_object(const KernelDefinition& kernel);
+  cl_program build_program(const KernelSource& source);
+  /// Runs `enqueue` now if the driver window has room and nothing waits, else queues it.
+  void dispatch(std::shared_ptr<OpenClCommand> command);
+  void dispatch_waiting_locked();
+
+  DeviceInfo info_;
+  std::shared_ptr<Context> context_;
+  std::shared_ptr<MemoryPool> pool_;
+  ProgramCache disk_cache_;
+  std::string cache_device_key_;
+  bool fp64_ = false;
+
+  std::mutex programs_mutex_;  // also serialises clSetKernelArg + enqueue on shared kernel objects
+  std::unordered_map<const KernelSource*, Program> programs_;
+
+  std::mutex queue_mutex_;
+  std::condition_variable idle_;
+  std::deque<std::shared_ptr<OpenClCommand>> waiting_;
+  std::size_t in_flight_ = 0;
+};
+
+}  // namespace dotcompute::opencl
