@@ -62,24 +62,33 @@ class ReplicaCommand final : public ExecutionState {
   std::size_t total_ = 0;
 };
 
-class TwoBackendFactory final : public AcceleratorFactory {
+// The devices of the standard factory (CPU, and OpenCL when available) plus a replica test device.
+class ExtendedFactory final : public AcceleratorFactory {
  public:
-  TwoBackendFactory() {
-    devices_ = make_cpu_provider()->devices();
-    devices_.push_back(std::make_shared<ReplicaTestDevice>());
+  ExtendedFactory(std::shared_ptr<AcceleratorFactory> base, std::shared_ptr<Accelerator> extra)
+      : base_(std::move(base)), extra_{std::move(extra)} {}
+  const std::vector<std::shared_ptr<Accelerator>>& devices() override {
+    std::call_once(all_, [this] {
+      all_devices_ = base_->devices();
+      all_devices_.push_back(extra_.front());
+    });
+    return all_devices_;
   }
-  const std::vector<std::shared_ptr<Accelerator>>& devices() override { return devices_; }
   std::span<const std::shared_ptr<Accelerator>> devices_of(std::string_view backend) override {
-    return backend == "cpu"            ? std::span(devices_).first(1)
-           : backend == "replica-test" ? std::span(devices_).last(1)
-                                       : std::span(devices_).first(0);
+    return backend == extra_.front()->info().backend ? std::span(extra_) : base_->devices_of(backend);
   }
-  std::vector<std::shared_ptr<Accelerator>> started_devices() const override { return devices_; }
-  const std::vector<SkippedBackend>& skipped() override { return skipped_; }
+  std::vector<std::shared_ptr<Accelerator>> started_devices() const override {
+    auto started = base_->started_devices();
+    started.push_back(extra_.front());
+    return started;
+  }
+  const std::vector<SkippedBackend>& skipped() override { return base_->skipped(); }
 
  private:
-  std::vector<std::shared_ptr<Accelerator>> devices_;
-  std::vector<SkippedBackend> skipped_;
+  std::shared_ptr<AcceleratorFactory> base_;
+  std::vector<std::shared_ptr<Accelerator>> extra_;
+  std::once_flag all_;
+  std::vector<std::shared_ptr<Accelerator>> all_devices_;
 };
 
 }  // namespace
@@ -184,8 +193,16 @@ std::shared_ptr<ExecutionState> ReplicaTestDevice::launch(LaunchRequest request)
 }
 
 Runtime make_runtime_with_replica_device(KernelRegistry* registry) {
+  // The standard factory comes from a provider of its own, kept for the process.
+  static ServiceProvider standard = [] {
+    ServiceCollection services;
+    add_dotcompute_runtime(services);
+    return services.build();
+  }();
+  auto factory = std::make_shared<ExtendedFactory>(standard.get_required<AcceleratorFactory>(),
+                                                   std::make_shared<ReplicaTestDevice>());
   ServiceCollection services;
-  services.add_singleton<AcceleratorFactory, TwoBackendFactory>();
+  services.add_instance<AcceleratorFactory>(factory);
   add_dotcompute_runtime(services, [registry](RuntimeOptions& options) { options.registry = registry; });
   return Runtime::from_services(services.build());
 }

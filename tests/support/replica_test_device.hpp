@@ -54,7 +54,8 @@ class ReplicaTestDevice final : public Accelerator {
   std::thread worker_;
 };
 
-/// A runtime whose devices are the CPU backend plus a ReplicaTestDevice.
+/// A runtime whose devices are the standard ones (CPU, OpenCL when available)
+/// plus a ReplicaTestDevice "replica-test:0".
 Runtime make_runtime_with_replica_device(KernelRegistry* registry = nullptr);
 
 }  // namespace dotcompute::test

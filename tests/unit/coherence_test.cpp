@@ -45,7 +45,10 @@ class Coherence : public ::testing::Test {
     plus.parameters = {{"in", ParameterKind::buffer, ScalarType::float32, Access::read_only, {}},
                        {"out", ParameterKind::buffer, ScalarType::float32, Access::write_only, {}}};
     registry_.add(std::move(plus));
-    device_ = static_cast<test::ReplicaTestDevice*>(runtime_.devices()[1].get());
+    for (const auto& device : runtime_.devices()) {
+      if (device->info().id == "replica-test:0") device_ = static_cast<test::ReplicaTestDevice*>(device.get());
+    }
+    ASSERT_NE(device_, nullptr);
   }
   Execution on(const char* device, const char* kernel, auto&&... args) {
     return runtime_.orchestrator().execute({.device = device, .local_size = {}}, kernel, Range(kN), args...);

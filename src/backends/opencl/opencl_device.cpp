@@ -14,12 +14,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The device whose queue lock this thread holds while handing commands to the
-// driver. The driver may run a completion callback synchronously inside
-// clSetEventCallback (when the command already finished); that callback must
-// not take the lock again.
-thread_local const OpenClDevice* dispatching_device = nullptr;
-
 // Device memory pool: blocks are cl_mem handles (opaque pointers), cached by
 // size class like host blocks.
 class BufferAllocator final : public MemoryAllocator {
@@ -77,6 +71,10 @@ class OpenClCommand final : public ExecutionState {
   bool enqueue(const std::shared_ptr<OpenClCommand>& self, cl_command_queue queue, std::mutex& kernel_mutex);
   /// Finishes from the driver's status (negative: failed).
   void complete(cl_int status) noexcept;
+
+ protected:
+  // A waiter on a command still in the software queue moves the queue along.
+  void help_while_waiting() noexcept override { device_.pump(); }
 
  private:
   struct Span {
@@ -304,21 +302,35 @@ std::unique_ptr<DeviceReplica> OpenClDevice::create_replica(std::size_t bytes) {
   return std::make_unique<Replica>(pool_, bytes);
 }
 
+void OpenClDevice::transfer(const std::function<cl_int(cl_event*)>& enqueue, const std::string& what) {
+  cl_event done = nullptr;
+  {
+    std::unique_lock lock(queue_mutex_);
+    drain_waiting_locked();  // commands queued before the transfer reach the driver first
+    check(enqueue(&done), what);
+  }
+  // Waited for outside the queue lock: completion callbacks may run meanwhile.
+  const cl_int status = clWaitForEvents(1, &done);
+  clReleaseEvent(done);
+  check(status, what);
+}
+
 void OpenClDevice::upload(DeviceReplica& replica, const void* host, std::size_t bytes) {
-  std::unique_lock lock(queue_mutex_);
-  // Commands still in the software queue come first in queue order.
-  idle_.wait(lock, [this] { return waiting_.empty(); });
-  check(clEnqueueWriteBuffer(context_->queue, static_cast<Replica&>(replica).memory, CL_TRUE, 0, bytes, host, 0,
-                             nullptr, nullptr),
-        "upload to " + info_.id);
+  transfer(
+      [&](cl_event* done) {
+        return clEnqueueWriteBuffer(context_->queue, static_cast<Replica&>(replica).memory, CL_FALSE, 0, bytes, host, 0,
+                                    nullptr, done);
+      },
+      "upload to " + info_.id);
 }
 
 void OpenClDevice::download(DeviceReplica& replica, void* host, std::size_t bytes) {
-  std::unique_lock lock(queue_mutex_);
-  idle_.wait(lock, [this] { return waiting_.empty(); });
-  check(clEnqueueReadBuffer(context_->queue, static_cast<Replica&>(replica).memory, CL_TRUE, 0, bytes, host, 0, nullptr,
-                            nullptr),
-        "download from " + info_.id);
+  transfer(
+      [&](cl_event* done) {
+        return clEnqueueReadBuffer(context_->queue, static_cast<Replica&>(replica).memory, CL_FALSE, 0, bytes, host, 0,
+                                   nullptr, done);
+      },
+      "download from " + info_.id);
 }
 
 std::shared_ptr<ExecutionState> OpenClDevice::launch(LaunchRequest request) {
@@ -354,47 +366,64 @@ std::shared_ptr<ExecutionState> OpenClDevice::launch(LaunchRequest request) {
                       argument.access != Access::read_only && bytes != 0);
   }
   command->mutable_result().timings.transfer = transfer;
-  dispatch(command);
+  {
+    std::lock_guard lock(queue_mutex_);
+    waiting_.push_back(command);
+    dispatch_waiting_locked();
+  }
   return command;
 }
 
-void OpenClDevice::dispatch(std::shared_ptr<OpenClCommand> command) {
-  std::lock_guard lock(queue_mutex_);
-  waiting_.push_back(std::move(command));
-  dispatch_waiting_locked();
-}
-
 void OpenClDevice::dispatch_waiting_locked() {
-  dispatching_device = this;
-  while (!waiting_.empty() && in_flight_ < kDriverWindow) {
+  while (!waiting_.empty()) {
+    {
+      std::lock_guard lock(completion_mutex_);
+      if (in_flight_ >= kDriverWindow) return;
+      ++in_flight_;
+    }
     std::shared_ptr<OpenClCommand> next = std::move(waiting_.front());
     waiting_.pop_front();
+    // A command whose callback the driver runs synchronously (already done)
+    // calls command_finished() right here: it only takes completion_mutex_.
     if (next->cancel_requested()) {
       next->finish_cancelled();  // never reached the driver
-      continue;
+      command_finished();
+    } else if (!next->enqueue(next, context_->queue, programs_mutex_)) {
+      command_finished();  // refused by the driver: finished with its error
     }
-    ++in_flight_;
-    if (!next->enqueue(next, context_->queue, programs_mutex_)) --in_flight_;
   }
-  dispatching_device = nullptr;
-  if (waiting_.empty()) idle_.notify_all();
-  if (in_flight_ == 0) idle_.notify_all();
 }
 
-void OpenClDevice::command_finished() {
-  if (dispatching_device == this) {
-    --in_flight_;  // called back synchronously from dispatch_waiting_locked(), which holds the lock
-    return;
+void OpenClDevice::drain_waiting_locked() {
+  for (;;) {
+    dispatch_waiting_locked();
+    if (waiting_.empty()) return;
+    std::unique_lock lock(completion_mutex_);
+    completed_.wait(lock, [this] { return in_flight_ < kDriverWindow; });
   }
+}
+
+void OpenClDevice::pump() {
   std::lock_guard lock(queue_mutex_);
-  --in_flight_;
   dispatch_waiting_locked();
+}
+
+void OpenClDevice::command_finished() noexcept {
+  {
+    std::lock_guard lock(completion_mutex_);
+    --in_flight_;
+  }
+  completed_.notify_all();
 }
 
 void OpenClDevice::synchronize() {
   {
     std::unique_lock lock(queue_mutex_);
-    idle_.wait(lock, [this] { return waiting_.empty() && in_flight_ == 0; });
+    drain_waiting_locked();
+  }
+  {
+    std::unique_lock lock(completion_mutex_);
+    completed_.wait(lock, [this] { return in_flight_ == 0; });
   }
   clFinish(context_->queue);
 }

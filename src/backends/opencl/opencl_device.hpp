@@ -52,8 +52,10 @@ class OpenClDevice final : public Accelerator {
   void upload(DeviceReplica& replica, const void* host, std::size_t bytes) override;
   void download(DeviceReplica& replica, void* host, std::size_t bytes) override;
 
-  /// Called from the driver's completion callback.
-  void command_finished();
+  /// Called from the driver's completion callback (any thread, never blocks on the queue lock).
+  void command_finished() noexcept;
+  /// Hands waiting commands to the driver while the window has room.
+  void pump();
 
  private:
   struct Program {
@@ -63,9 +65,12 @@ class OpenClDevice final : public Accelerator {
   /// The kernel object of `kernel`, building (or loading from the disk cache) its program once.
   cl_kernel kernel_object(const KernelDefinition& kernel);
   cl_program build_program(const KernelSource& source);
-  /// Runs `enqueue` now if the driver window has room and nothing waits, else queues it.
-  void dispatch(std::shared_ptr<OpenClCommand> command);
   void dispatch_waiting_locked();
+  /// With the queue lock held: hands every waiting command to the driver,
+  /// waiting for window room as needed (so that a transfer can follow them).
+  void drain_waiting_locked();
+  /// Runs a transfer (`enqueue` returns its event) after everything queued so far; blocks until done.
+  void transfer(const std::function<cl_int(cl_event*)>& enqueue, const std::string& what);
 
   DeviceInfo info_;
   std::shared_ptr<Context> context_;
@@ -77,10 +82,13 @@ class OpenClDevice final : public Accelerator {
   std::mutex programs_mutex_;  // also serialises clSetKernelArg + enqueue on shared kernel objects
   std::unordered_map<const KernelSource*, Program> programs_;
 
-  std::mutex queue_mutex_;
-  std::condition_variable idle_;
+  // Lock order: queue_mutex_, then completion_mutex_. Driver callbacks only
+  // ever take completion_mutex_, which is never held across an OpenCL call.
+  std::mutex queue_mutex_;  // waiting_, and the order in which commands reach the driver
   std::deque<std::shared_ptr<OpenClCommand>> waiting_;
-  std::size_t in_flight_ = 0;
+  std::mutex completion_mutex_;
+  std::condition_variable completed_;
+  std::size_t in_flight_ = 0;  // guarded by completion_mutex_
 };
 
 }  // namespace dotcompute::opencl
