@@ -42,8 +42,9 @@ struct RuntimeOptions {
   /// is shared by the whole process: the runtime created last sets its cap.
   /// DOTCOMPUTE_POOL_MAX_CACHED_BYTES.
   std::size_t pool_max_cached_bytes = std::size_t{1} << 30;
-  /// Directory for compiled-kernel caches of JIT backends (none exists yet, so
-  /// nothing is written); must be absolute. DOTCOMPUTE_CACHE_DIR.
+  /// Directory of the compiled-program cache of JIT backends (OpenCL); must be
+  /// absolute. Empty: $XDG_CACHE_HOME/dotcompute or ~/.cache/dotcompute.
+  /// DOTCOMPUTE_CACHE_DIR.
   std::string cache_directory;
   /// "trace", "debug", "info", "warning", "error" or "off"; messages go to
   /// stderr. DOTCOMPUTE_LOG_LEVEL.

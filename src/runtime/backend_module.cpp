@@ -20,7 +20,8 @@ std::filesystem::path own_directory() {
 
 }  // namespace
 
-std::unique_ptr<AcceleratorProvider> load_backend_module(const std::string& backend) {
+std::unique_ptr<AcceleratorProvider> load_backend_module(const std::string& backend,
+                                                         const std::string& cache_directory) {
   const char* override_dir = std::getenv("DOTCOMPUTE_BACKEND_DIR");
   const std::filesystem::path directory =
       override_dir != nullptr && *override_dir != '\0' ? override_dir : own_directory();
@@ -37,10 +38,10 @@ std::unique_ptr<AcceleratorProvider> load_backend_module(const std::string& back
     throw DeviceUnavailableError("cannot load " + path.string() + ": " + (why != nullptr ? why : "unknown error"));
   }
   const std::string symbol = "dotcompute_backend_" + backend + "_create_provider";
-  using Create = AcceleratorProvider* (*)();
+  using Create = AcceleratorProvider* (*)(const char* cache_directory);
   auto* create = reinterpret_cast<Create>(dlsym(handle, symbol.c_str()));
   if (create == nullptr) throw DeviceUnavailableError(path.string() + " has no entry point " + symbol);
-  std::unique_ptr<AcceleratorProvider> provider(create());
+  std::unique_ptr<AcceleratorProvider> provider(create(cache_directory.c_str()));
   if (!provider) throw DeviceUnavailableError(symbol + " in " + path.string() + " returned no provider");
   return provider;
 }

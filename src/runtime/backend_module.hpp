@@ -13,6 +13,8 @@ namespace dotcompute::runtime {
 /// runtime library (or in $DOTCOMPUTE_BACKEND_DIR). The module stays loaded
 /// for the life of the process. Throws DeviceUnavailableError with the reason
 /// (not built, cannot be loaded and why, no entry point).
-[[nodiscard]] std::unique_ptr<AcceleratorProvider> load_backend_module(const std::string& backend);
+/// `cache_directory` is passed to the module for its compiled programs ("" = its default).
+[[nodiscard]] std::unique_ptr<AcceleratorProvider> load_backend_module(const std::string& backend,
+                                                                       const std::string& cache_directory);
 
 }  // namespace dotcompute::runtime

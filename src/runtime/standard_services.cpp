@@ -21,8 +21,8 @@ StandardAcceleratorFactory::StandardAcceleratorFactory(const std::shared_ptr<Run
     backends_.push_back(std::move(backend));
   };
   add("cpu", [threads] { return make_cpu_provider(CpuBackendOptions{.threads = threads})->devices(); });
-  add("opencl", [this] {
-    auto provider = load_backend_module("opencl");
+  add("opencl", [this, cache = options->cache_directory] {
+    auto provider = load_backend_module("opencl", cache);
     auto devices = provider->devices();
     for (auto& reason : provider->skipped()) partly_skipped_.push_back({"opencl", std::move(reason)});
     return devices;

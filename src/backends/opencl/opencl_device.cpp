@@ -184,8 +184,9 @@ Context::~Context() {
   clReleaseContext(context);
 }
 
-OpenClDevice::OpenClDevice(cl_platform_id platform, cl_device_id device, std::size_t index)
-    : context_(std::make_shared<Context>(device)), disk_cache_(ProgramCache::default_directory()) {
+OpenClDevice::OpenClDevice(cl_platform_id platform, cl_device_id device, std::size_t index,
+                           const std::filesystem::path& cache_directory)
+    : context_(std::make_shared<Context>(device)), disk_cache_(cache_directory) {
   info_.id = "opencl:" + std::to_string(index);
   info_.backend = "opencl";
   info_.name = device_string(device, CL_DEVICE_NAME);
@@ -215,10 +216,28 @@ OpenClDevice::OpenClDevice(cl_platform_id platform, cl_device_id device, std::si
   info_.features.push_back(device_string(device, CL_DEVICE_VERSION));
   cache_device_key_ = info_.vendor + " " + info_.name;
   pool_ = std::make_shared<MemoryPool>(std::make_unique<BufferAllocator>(context_), info_.id);
+  dispatcher_ = std::thread([this] { dispatcher_main(); });
+}
+
+void OpenClDevice::dispatcher_main() {
+  for (;;) {
+    {
+      std::unique_lock lock(completion_mutex_);
+      completed_.wait(lock, [this] { return stopping_ || (backlog_ && in_flight_ < kDriverWindow); });
+      if (stopping_) return;
+    }
+    pump();
+  }
 }
 
 OpenClDevice::~OpenClDevice() {
   synchronize();
+  {
+    std::lock_guard lock(completion_mutex_);
+    stopping_ = true;
+  }
+  completed_.notify_all();
+  dispatcher_.join();
   for (auto& [source, program] : programs_) {
     for (auto& [name, kernel] : program.kernels) clReleaseKernel(kernel);
     clReleaseProgram(program.program);
@@ -375,23 +394,31 @@ std::shared_ptr<ExecutionState> OpenClDevice::launch(LaunchRequest request) {
 }
 
 void OpenClDevice::dispatch_waiting_locked() {
+  // Cancelled commands never reach the driver: finish them now, wherever they wait.
+  std::erase_if(waiting_, [](const std::shared_ptr<OpenClCommand>& command) {
+    if (!command->cancel_requested()) return false;
+    command->finish_cancelled();
+    return true;
+  });
   while (!waiting_.empty()) {
     {
       std::lock_guard lock(completion_mutex_);
-      if (in_flight_ >= kDriverWindow) return;
+      if (in_flight_ >= kDriverWindow) {
+        backlog_ = true;
+        return;
+      }
       ++in_flight_;
     }
     std::shared_ptr<OpenClCommand> next = std::move(waiting_.front());
     waiting_.pop_front();
     // A command whose callback the driver runs synchronously (already done)
     // calls command_finished() right here: it only takes completion_mutex_.
-    if (next->cancel_requested()) {
-      next->finish_cancelled();  // never reached the driver
-      command_finished();
-    } else if (!next->enqueue(next, context_->queue, programs_mutex_)) {
+    if (!next->enqueue(next, context_->queue, programs_mutex_)) {
       command_finished();  // refused by the driver: finished with its error
     }
   }
+  std::lock_guard lock(completion_mutex_);
+  backlog_ = false;
 }
 
 void OpenClDevice::drain_waiting_locked() {
@@ -409,11 +436,13 @@ void OpenClDevice::pump() {
 }
 
 void OpenClDevice::command_finished() noexcept {
+  bool wake = false;
   {
     std::lock_guard lock(completion_mutex_);
     --in_flight_;
+    wake = backlog_ || in_flight_ == 0;
   }
-  completed_.notify_all();
+  if (wake) completed_.notify_all();  // the dispatcher, or synchronize()
 }
 
 void OpenClDevice::synchronize() {

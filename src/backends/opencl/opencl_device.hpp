@@ -5,10 +5,12 @@
 
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "dotcompute/accelerator.hpp"
@@ -37,7 +39,8 @@ class OpenClDevice final : public Accelerator {
   /// software queue where they can still be cancelled.
   static constexpr std::size_t kDriverWindow = 64;
 
-  OpenClDevice(cl_platform_id platform, cl_device_id device, std::size_t index);
+  OpenClDevice(cl_platform_id platform, cl_device_id device, std::size_t index,
+               const std::filesystem::path& cache_directory);
   ~OpenClDevice() override;
 
   [[nodiscard]] const DeviceInfo& info() const noexcept override { return info_; }
@@ -89,6 +92,12 @@ class OpenClDevice final : public Accelerator {
   std::mutex completion_mutex_;
   std::condition_variable completed_;
   std::size_t in_flight_ = 0;  // guarded by completion_mutex_
+  bool backlog_ = false;       // guarded by completion_mutex_: waiting_ was left non-empty
+  bool stopping_ = false;      // guarded by completion_mutex_
+  // Moves the software queue along when driver completions make room (driver
+  // callbacks cannot: they must not take the queue lock). Idle without a backlog.
+  std::thread dispatcher_;
+  void dispatcher_main();
 };
 
 }  // namespace dotcompute::opencl

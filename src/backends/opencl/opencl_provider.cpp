@@ -1,5 +1,6 @@
 // The OpenCL backend module's entry point: enumerates every platform and
 // device; a platform that fails is skipped with its reason.
+#include <filesystem>
 #include <vector>
 
 #include "dotcompute/errors.hpp"
@@ -15,6 +16,8 @@ constexpr cl_int kPlatformNotFound = -1001;
 
 class OpenClProvider final : public AcceleratorProvider {
  public:
+  explicit OpenClProvider(std::filesystem::path cache_directory) : cache_directory_(std::move(cache_directory)) {}
+
   [[nodiscard]] std::string_view backend() const noexcept override { return "opencl"; }
 
   [[nodiscard]] std::vector<std::shared_ptr<Accelerator>> devices() override {
@@ -34,7 +37,9 @@ class OpenClProvider final : public AcceleratorProvider {
         check(clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 0, nullptr, &device_count), "clGetDeviceIDs");
         std::vector<cl_device_id> ids(device_count);
         check(clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, device_count, ids.data(), nullptr), "clGetDeviceIDs");
-        for (cl_device_id id : ids) result.push_back(std::make_shared<OpenClDevice>(platform, id, result.size()));
+        for (cl_device_id id : ids) {
+          result.push_back(std::make_shared<OpenClDevice>(platform, id, result.size(), cache_directory_));
+        }
       } catch (const std::exception& error) {
         skipped_.push_back("platform '" + name + "': " + error.what());
       }
@@ -50,6 +55,7 @@ class OpenClProvider final : public AcceleratorProvider {
   [[nodiscard]] std::vector<std::string> skipped() const override { return skipped_; }
 
  private:
+  std::filesystem::path cache_directory_;
   std::vector<std::string> skipped_;
 };
 
@@ -57,8 +63,11 @@ class OpenClProvider final : public AcceleratorProvider {
 
 }  // namespace dotcompute::opencl
 
-/// The module's entry point, found by the runtime with dlsym.
+/// The module's entry point, found by the runtime with dlsym. `cache_directory`:
+/// where compiled programs are cached ("" = ProgramCache::default_directory()).
 extern "C" __attribute__((visibility("default"))) dotcompute::AcceleratorProvider*
-dotcompute_backend_opencl_create_provider() {
-  return new dotcompute::opencl::OpenClProvider();
+dotcompute_backend_opencl_create_provider(const char* cache_directory) {
+  const std::string directory = cache_directory != nullptr ? cache_directory : "";
+  return new dotcompute::opencl::OpenClProvider(directory.empty() ? dotcompute::ProgramCache::default_directory()
+                                                                  : std::filesystem::path(directory));
 }
