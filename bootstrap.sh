@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Sets up dotcompute on a fresh Debian 12 machine: installs the Debian packages
-# it needs (when missing), builds it in ./build (Release, Ninja), then runs the
-# demo: every sample kernel on every device, checked against C++ references.
+# it needs (when missing; PoCL provides an OpenCL device on the CPU), builds it
+# in ./build (Release, Ninja), then runs the demo: every sample kernel on every
+# device, checked against C++ references.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev clang-format)
+packages=(g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev clang-format
+          pocl-opencl-icd ocl-icd-opencl-dev opencl-headers)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
