@@ -64,11 +64,11 @@ class OpenClCommand final : public ExecutionState {
   }
   void bind(std::size_t index, cl_mem memory) { memories_.emplace_back(index, memory); }
 
-  /// Sets the arguments and enqueues the kernel (and span write-backs) of
-  /// `self`. Called with the device's queue lock held, so commands reach the
-  /// driver in order. False when the driver refused it (then it is finished).
-  /// `self` is this command, kept alive until the driver reports completion.
-  bool enqueue(const std::shared_ptr<OpenClCommand>& self, cl_command_queue queue, std::mutex& kernel_mutex);
+  /// Sets the arguments and enqueues the kernel (and span write-backs).
+  /// Called with the device's queue lock held, so commands reach the driver in
+  /// order. Returns the driver's status; on failure the command is finished.
+  /// No event is requested: completion comes from the device's markers.
+  cl_int enqueue(cl_command_queue queue, std::mutex& kernel_mutex);
   /// Finishes from the driver's status (negative: failed).
   void complete(cl_int status) noexcept;
 
@@ -93,26 +93,9 @@ class OpenClCommand final : public ExecutionState {
   std::vector<Span> spans_;
 };
 
-namespace {
-
-void CL_CALLBACK on_complete(cl_event event, cl_int status, void* user) {
-  auto* command = static_cast<std::shared_ptr<OpenClCommand>*>(user);
-  OpenClDevice& device = (*command)->device();
-  (*command)->complete(status);
-  delete command;
-  clReleaseEvent(event);
-  device.command_finished();
-}
-
-}  // namespace
-
-bool OpenClCommand::enqueue(const std::shared_ptr<OpenClCommand>& self, cl_command_queue queue,
-                            std::mutex& kernel_mutex) {
-  cl_event done = nullptr;
+cl_int OpenClCommand::enqueue(cl_command_queue queue, std::mutex& kernel_mutex) {
   cl_int error = CL_SUCCESS;
-  if (global_.total() == 0) {
-    error = clEnqueueMarkerWithWaitList(queue, 0, nullptr, &done);  // keeps queue order, runs nothing
-  } else {
+  if (global_.total() != 0) {            // an empty range runs nothing; the next marker completes it in order
     std::lock_guard lock(kernel_mutex);  // kernel objects are shared by every launch of the kernel
     for (std::size_t i = 0; i < arguments_.size() && error == CL_SUCCESS; ++i) {
       const LaunchArgument& argument = arguments_[i];
@@ -132,27 +115,20 @@ bool OpenClCommand::enqueue(const std::shared_ptr<OpenClCommand>& self, cl_comma
     }
     if (error == CL_SUCCESS) {
       error = clEnqueueNDRangeKernel(queue, kernel_, static_cast<cl_uint>(global_.dimensions()), nullptr, global, local,
-                                     0, nullptr, &done);
+                                     0, nullptr, nullptr);
     }
   }
   for (const Span& span : spans_) {
-    if (error != CL_SUCCESS || !span.write_back) continue;
-    clReleaseEvent(done);
-    error = clEnqueueReadBuffer(queue, span.copy->memory, CL_FALSE, 0, span.bytes, span.host, 0, nullptr, &done);
-  }
-  if (error == CL_SUCCESS) {
-    mark_started();  // handed to the driver: it cannot be cancelled any more
-    auto* keep_alive = new std::shared_ptr<OpenClCommand>(self);
-    error = clSetEventCallback(done, CL_COMPLETE, &on_complete, keep_alive);
-    if (error != CL_SUCCESS) delete keep_alive;
+    if (error == CL_SUCCESS && span.write_back) {
+      error = clEnqueueReadBuffer(queue, span.copy->memory, CL_FALSE, 0, span.bytes, span.host, 0, nullptr, nullptr);
+    }
   }
   if (error != CL_SUCCESS) {
-    if (done != nullptr) clReleaseEvent(done);
     complete(error);
-    return false;
+    return error;
   }
-  clFlush(queue);
-  return true;
+  mark_started();  // handed to the driver: it cannot be cancelled any more
+  return CL_SUCCESS;
 }
 
 void OpenClCommand::complete(cl_int status) noexcept {
@@ -217,17 +193,6 @@ OpenClDevice::OpenClDevice(cl_platform_id platform, cl_device_id device, std::si
   cache_device_key_ = info_.vendor + " " + info_.name;
   pool_ = std::make_shared<MemoryPool>(std::make_unique<BufferAllocator>(context_), info_.id);
   dispatcher_ = std::thread([this] { dispatcher_main(); });
-}
-
-void OpenClDevice::dispatcher_main() {
-  for (;;) {
-    {
-      std::unique_lock lock(completion_mutex_);
-      completed_.wait(lock, [this] { return stopping_ || (backlog_ && in_flight_ < kDriverWindow); });
-      if (stopping_) return;
-    }
-    pump();
-  }
 }
 
 OpenClDevice::~OpenClDevice() {
@@ -393,6 +358,22 @@ std::shared_ptr<ExecutionState> OpenClDevice::launch(LaunchRequest request) {
   return command;
 }
 
+namespace {
+
+struct MarkerContext {
+  OpenClDevice* device;
+  std::uint64_t covers;  // every command dispatched before the marker
+};
+
+void CL_CALLBACK on_marker(cl_event event, cl_int status, void* user) {
+  auto* context = static_cast<MarkerContext*>(user);
+  context->device->marker_reached(context->covers, status);
+  delete context;
+  clReleaseEvent(event);
+}
+
+}  // namespace
+
 void OpenClDevice::dispatch_waiting_locked() {
   // Cancelled commands never reach the driver: finish them now, wherever they wait.
   std::erase_if(waiting_, [](const std::shared_ptr<OpenClCommand>& command) {
@@ -403,22 +384,73 @@ void OpenClDevice::dispatch_waiting_locked() {
   while (!waiting_.empty()) {
     {
       std::lock_guard lock(completion_mutex_);
-      if (in_flight_ >= kDriverWindow) {
+      if (in_flight_.size() >= kDriverWindow) {
         backlog_ = true;
-        return;
+        break;
       }
-      ++in_flight_;
     }
     std::shared_ptr<OpenClCommand> next = std::move(waiting_.front());
     waiting_.pop_front();
-    // A command whose callback the driver runs synchronously (already done)
-    // calls command_finished() right here: it only takes completion_mutex_.
-    if (!next->enqueue(next, context_->queue, programs_mutex_)) {
-      command_finished();  // refused by the driver: finished with its error
+    if (next->enqueue(context_->queue, programs_mutex_) == CL_SUCCESS) {
+      std::lock_guard lock(completion_mutex_);
+      in_flight_.push_back({++dispatched_, std::move(next)});
     }
   }
-  std::lock_guard lock(completion_mutex_);
-  backlog_ = false;
+  {
+    std::lock_guard lock(completion_mutex_);
+    if (waiting_.empty()) backlog_ = false;
+  }
+  arm_marker();
+}
+
+// Completion: one marker at a time, enqueued after everything dispatched so
+// far; when the driver reaches it, every command before it has finished. Far
+// cheaper than an event and a callback per command when launches are pipelined.
+void OpenClDevice::arm_marker() {
+  std::uint64_t covers = 0;
+  {
+    std::lock_guard lock(completion_mutex_);
+    if (marker_armed_ || in_flight_.empty()) return;
+    marker_armed_ = true;
+    covers = dispatched_;  // stable: it only changes under queue_mutex_, which the caller holds
+  }
+  // Not under completion_mutex_: the driver may run the callback right here.
+  cl_event marker = nullptr;
+  cl_int error = clEnqueueMarkerWithWaitList(context_->queue, 0, nullptr, &marker);
+  auto* context = new MarkerContext{this, covers};
+  if (error == CL_SUCCESS) error = clSetEventCallback(marker, CL_COMPLETE, &on_marker, context);
+  if (error == CL_SUCCESS) {
+    clFlush(context_->queue);
+    return;
+  }
+  delete context;
+  if (marker != nullptr) clReleaseEvent(marker);
+  // Without a marker nothing in flight could ever complete: fail it.
+  std::deque<std::pair<std::uint64_t, std::shared_ptr<OpenClCommand>>> failed;
+  {
+    std::lock_guard lock(completion_mutex_);
+    marker_armed_ = false;
+    failed.swap(in_flight_);
+  }
+  for (auto& [sequence, command] : failed) command->complete(error);
+  completed_.notify_all();
+}
+
+void OpenClDevice::marker_reached(std::uint64_t covers, cl_int status) noexcept {
+  std::vector<std::shared_ptr<OpenClCommand>> finished;
+  {
+    std::lock_guard lock(completion_mutex_);
+    while (!in_flight_.empty() && in_flight_.front().first <= covers) {
+      finished.push_back(std::move(in_flight_.front().second));
+      in_flight_.pop_front();
+    }
+    marker_armed_ = false;
+    rearm_ = !in_flight_.empty();
+  }
+  // A driver failure marks the whole batch: the in-order queue fails every
+  // command after the failing one, so the marker's status speaks for them.
+  for (auto& command : finished) command->complete(status);
+  completed_.notify_all();  // the dispatcher (re-arm, backlog) and synchronize()
 }
 
 void OpenClDevice::drain_waiting_locked() {
@@ -426,7 +458,7 @@ void OpenClDevice::drain_waiting_locked() {
     dispatch_waiting_locked();
     if (waiting_.empty()) return;
     std::unique_lock lock(completion_mutex_);
-    completed_.wait(lock, [this] { return in_flight_ < kDriverWindow; });
+    completed_.wait(lock, [this] { return in_flight_.size() < kDriverWindow; });
   }
 }
 
@@ -435,14 +467,16 @@ void OpenClDevice::pump() {
   dispatch_waiting_locked();
 }
 
-void OpenClDevice::command_finished() noexcept {
-  bool wake = false;
-  {
-    std::lock_guard lock(completion_mutex_);
-    --in_flight_;
-    wake = backlog_ || in_flight_ == 0;
+void OpenClDevice::dispatcher_main() {
+  for (;;) {
+    {
+      std::unique_lock lock(completion_mutex_);
+      completed_.wait(lock, [this] { return stopping_ || rearm_ || (backlog_ && in_flight_.size() < kDriverWindow); });
+      if (stopping_) return;
+      rearm_ = false;
+    }
+    pump();  // dispatches the backlog and arms the next marker
   }
-  if (wake) completed_.notify_all();  // the dispatcher, or synchronize()
 }
 
 void OpenClDevice::synchronize() {
@@ -452,7 +486,7 @@ void OpenClDevice::synchronize() {
   }
   {
     std::unique_lock lock(completion_mutex_);
-    completed_.wait(lock, [this] { return in_flight_ == 0; });
+    completed_.wait(lock, [this] { return in_flight_.empty(); });
   }
   clFinish(context_->queue);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -55,9 +56,10 @@ class OpenClDevice final : public Accelerator {
   void upload(DeviceReplica& replica, const void* host, std::size_t bytes) override;
   void download(DeviceReplica& replica, void* host, std::size_t bytes) override;
 
-  /// Called from the driver's completion callback (any thread, never blocks on the queue lock).
-  void command_finished() noexcept;
-  /// Hands waiting commands to the driver while the window has room.
+  /// Called from the driver's callback when a completion marker is reached
+  /// (any thread; never takes the queue lock).
+  void marker_reached(std::uint64_t covers, cl_int status) noexcept;
+  /// Hands waiting commands to the driver while the window has room, and arms a completion marker.
   void pump();
 
  private:
@@ -69,6 +71,9 @@ class OpenClDevice final : public Accelerator {
   cl_kernel kernel_object(const KernelDefinition& kernel);
   cl_program build_program(const KernelSource& source);
   void dispatch_waiting_locked();
+  /// With the queue lock held (not the completion lock): enqueues a completion
+  /// marker after everything dispatched, unless one is pending.
+  void arm_marker();
   /// With the queue lock held: hands every waiting command to the driver,
   /// waiting for window room as needed (so that a transfer can follow them).
   void drain_waiting_locked();
@@ -86,14 +91,19 @@ class OpenClDevice final : public Accelerator {
   std::unordered_map<const KernelSource*, Program> programs_;
 
   // Lock order: queue_mutex_, then completion_mutex_. Driver callbacks only
-  // ever take completion_mutex_, which is never held across an OpenCL call.
+  // ever take completion_mutex_; the only OpenCL calls made under it are the
+  // non-blocking marker enqueue and its callback registration.
   std::mutex queue_mutex_;  // waiting_, and the order in which commands reach the driver
   std::deque<std::shared_ptr<OpenClCommand>> waiting_;
   std::mutex completion_mutex_;
   std::condition_variable completed_;
-  std::size_t in_flight_ = 0;  // guarded by completion_mutex_
-  bool backlog_ = false;       // guarded by completion_mutex_: waiting_ was left non-empty
-  bool stopping_ = false;      // guarded by completion_mutex_
+  // Guarded by completion_mutex_:
+  std::deque<std::pair<std::uint64_t, std::shared_ptr<OpenClCommand>>> in_flight_;  // (sequence, command)
+  std::uint64_t dispatched_ = 0;  // sequence of the last command handed to the driver
+  bool marker_armed_ = false;     // a completion marker is pending in the driver
+  bool rearm_ = false;            // a marker was reached with commands still in flight
+  bool backlog_ = false;          // waiting_ was left non-empty
+  bool stopping_ = false;
   // Moves the software queue along when driver completions make room (driver
   // callbacks cannot: they must not take the queue lock). Idle without a backlog.
   std::thread dispatcher_;
