@@ -18,17 +18,16 @@ std::unique_ptr<SampleRun> prepare_stencil3d(std::size_t);
 
 const std::vector<Sample>& all_samples() {
   static const std::vector<Sample> samples = {
-      {"vector_add", "c = a + b", 1, std::size_t{1} << 24, std::size_t{1} << 22, prepare_vector_add},
-      {"saxpy", "y = a*x + y", 1, std::size_t{1} << 24, std::size_t{1} << 22, prepare_saxpy},
-      {"scale", "x = factor*x in place", 1, std::size_t{1} << 24, std::size_t{1} << 22, prepare_scale},
-      {"sum_partials", "sum reduction in passes of per-chunk partial sums", 1, std::size_t{1} << 24,
-       std::size_t{1} << 22, prepare_sum},
-      {"matmul", "naive C = A*B, size x size", 2, 512, 256, prepare_matmul},
-      {"transpose", "out = transpose(in), size x (size+3)", 2, 4096, 1024, prepare_transpose},
-      {"blur3x3", "3x3 box blur of a size x size image", 2, 4096, 1024, prepare_blur},
-      {"mandelbrot", "escape-time iterations on a size x size grid", 2, 1024, 512, prepare_mandelbrot},
-      {"stencil3d", "7-point stencil on a size^3 grid", 3, 256, 128, prepare_stencil3d},
-      {"empty", "does nothing (dispatch overhead)", 1, 1, 1, prepare_empty},
+      {"vector_add", 1, std::size_t{1} << 24, std::size_t{1} << 22, prepare_vector_add},
+      {"saxpy", 1, std::size_t{1} << 24, std::size_t{1} << 22, prepare_saxpy},
+      {"scale", 1, std::size_t{1} << 24, std::size_t{1} << 22, prepare_scale},
+      {"sum_partials", 1, std::size_t{1} << 24, std::size_t{1} << 22, prepare_sum},
+      {"matmul", 2, 512, 256, prepare_matmul},
+      {"transpose", 2, 4096, 1024, prepare_transpose},
+      {"blur3x3", 2, 4096, 1024, prepare_blur},
+      {"mandelbrot", 2, 1024, 512, prepare_mandelbrot},
+      {"stencil3d", 3, 256, 128, prepare_stencil3d},
+      {"empty", 1, 1, 1, prepare_empty},
   };
   return samples;
 }

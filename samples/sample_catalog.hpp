@@ -40,7 +40,6 @@ class SampleRun {
 
 struct Sample {
   std::string_view name;  ///< kernel name (also the workload's name)
-  std::string_view description;
   int dimensions;
   std::size_t default_size;  ///< `dotcompute run` default: elements (1-D) or edge length (2-D/3-D)
   std::size_t demo_size;     ///< size used by `dotcompute demo`

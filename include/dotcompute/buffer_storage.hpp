@@ -66,11 +66,8 @@ class BufferStorage {
   /// Blocks until every recorded reader and writer has finished.
   void wait_for_all_access() const;
 
-  // --- inspection (tests, diagnostics) -----------------------------------------
+  /// Whether the host replica holds the current contents (tests, diagnostics).
   [[nodiscard]] bool host_valid() const;
-  [[nodiscard]] std::size_t replica_count() const;
-  /// Number of host<->device copies made so far.
-  [[nodiscard]] std::uint64_t transfers() const;
 
  private:
   struct Replica {
@@ -93,7 +90,6 @@ class BufferStorage {
   mutable std::mutex mutex_;
   bool host_valid_ = true;
   std::vector<Replica> replicas_;
-  std::uint64_t transfers_ = 0;
   // Weak: a finished and released execution needs no waiting, and strong
   // references would form a cycle (commands own their buffers).
   RecordedAccess last_writer_{};

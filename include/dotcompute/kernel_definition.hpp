@@ -89,9 +89,6 @@ struct KernelDefinition {
 
   /// Implementations available: "cpu" (native), "portable" (source for JIT backends).
   [[nodiscard]] std::vector<std::string> implementations() const;
-
-  /// Index of the parameter called `name`, or nullopt.
-  [[nodiscard]] std::optional<std::size_t> parameter_index(std::string_view name) const noexcept;
 };
 
 }  // namespace dotcompute

@@ -88,7 +88,6 @@ void BufferStorage::ensure_host_valid_locked(std::chrono::nanoseconds& transfer_
   const auto start = Clock::now();
   source->device->download(*source->memory, host_, size_bytes());  // after the device's pending work
   transfer_time += Clock::now() - start;
-  ++transfers_;
   host_valid_ = true;
 }
 
@@ -131,7 +130,6 @@ DeviceReplica& BufferStorage::prepare_device_access(Accelerator& device, Access 
     const auto start = Clock::now();
     if (size_bytes() != 0) device.upload(*found->memory, host_, size_bytes());
     transfer_time += Clock::now() - start;
-    ++transfers_;
   }
   found->valid = true;
   if (access != Access::read_only) {
@@ -144,16 +142,6 @@ DeviceReplica& BufferStorage::prepare_device_access(Accelerator& device, Access 
 bool BufferStorage::host_valid() const {
   std::lock_guard lock(mutex_);
   return host_valid_;
-}
-
-std::size_t BufferStorage::replica_count() const {
-  std::lock_guard lock(mutex_);
-  return replicas_.size();
-}
-
-std::uint64_t BufferStorage::transfers() const {
-  std::lock_guard lock(mutex_);
-  return transfers_;
 }
 
 }  // namespace dotcompute

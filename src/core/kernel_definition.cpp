@@ -31,13 +31,6 @@ std::vector<std::string> KernelDefinition::implementations() const {
   return result;
 }
 
-std::optional<std::size_t> KernelDefinition::parameter_index(std::string_view wanted) const noexcept {
-  for (std::size_t i = 0; i < parameters.size(); ++i) {
-    if (parameters[i].name == wanted) return i;
-  }
-  return std::nullopt;
-}
-
 namespace {
 
 // Recursive-descent parser of size expressions into postfix operations.

@@ -172,7 +172,6 @@ void AdvancedMemoryManager::run(std::stop_token stop) {
         pool_seen = {stats.allocations, now};  // in use: not idle
       } else if (stats.bytes_cached > 0 && now - pool_seen.since >= advanced_.idle_trim_after) {
         const std::size_t released = entry.pool->trim();
-        background_trims_.fetch_add(1);
         pool_seen.since = now;
         log(LogLevel::debug,
             "memory: trimmed idle pool '" + entry.pool->name() + "', released " + std::to_string(released) + " bytes");

@@ -91,13 +91,10 @@ class AdvancedMemoryManager final : public StandardMemoryManager {
  public:
   AdvancedMemoryManager(std::shared_ptr<AcceleratorFactory> factory, AdvancedMemoryOptions advanced);
   ~AdvancedMemoryManager() override;
-  /// Pools trimmed by the background thread so far.
-  [[nodiscard]] std::uint64_t background_trims() const noexcept { return background_trims_.load(); }
 
  private:
   void run(std::stop_token stop);
   AdvancedMemoryOptions advanced_;
-  std::atomic<std::uint64_t> background_trims_{0};
   std::mutex mutex_;
   std::condition_variable_any wake_;
   std::jthread thread_;  // last: started after everything it uses

@@ -69,7 +69,6 @@ class ExecutionState {
   void finish_cancelled() noexcept;
   /// The result to fill in before finishing (device, reason, transfer time...).
   KernelResult& mutable_result() noexcept { return result_; }
-  [[nodiscard]] Clock::time_point submitted_at() const noexcept { return submitted_; }
 
  protected:
   /// Called by wait() before blocking: a backend may run pending work on the

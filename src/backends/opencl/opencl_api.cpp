@@ -60,20 +60,24 @@ void check(cl_int code, const std::string& what) {
   throw DeviceError(what + ": " + error_name(code));
 }
 
-std::string device_string(cl_device_id device, cl_device_info what) {
+namespace {
+// A string-valued query of clGetDeviceInfo / clGetPlatformInfo ("" when it fails).
+template <class Object, class Query>
+std::string info_string(cl_int (*get)(Object, Query, std::size_t, void*, std::size_t*), Object object, Query what) {
   std::size_t size = 0;
-  if (clGetDeviceInfo(device, what, 0, nullptr, &size) != CL_SUCCESS || size == 0) return {};
+  if (get(object, what, 0, nullptr, &size) != CL_SUCCESS || size == 0) return {};
   std::vector<char> text(size);
-  if (clGetDeviceInfo(device, what, size, text.data(), nullptr) != CL_SUCCESS) return {};
+  if (get(object, what, size, text.data(), nullptr) != CL_SUCCESS) return {};
   return std::string(text.data());
+}
+}  // namespace
+
+std::string device_string(cl_device_id device, cl_device_info what) {
+  return info_string(&clGetDeviceInfo, device, what);
 }
 
 std::string platform_string(cl_platform_id platform, cl_platform_info what) {
-  std::size_t size = 0;
-  if (clGetPlatformInfo(platform, what, 0, nullptr, &size) != CL_SUCCESS || size == 0) return {};
-  std::vector<char> text(size);
-  if (clGetPlatformInfo(platform, what, size, text.data(), nullptr) != CL_SUCCESS) return {};
-  return std::string(text.data());
+  return info_string(&clGetPlatformInfo, platform, what);
 }
 
 }  // namespace dotcompute::opencl

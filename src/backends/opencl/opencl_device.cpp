@@ -56,7 +56,6 @@ class OpenClCommand final : public ExecutionState {
 
   std::vector<LaunchArgument>& arguments() { return arguments_; }
   const KernelDefinition& definition() const { return *definition_; }
-  OpenClDevice& device() const { return device_; }
 
   /// A temporary device copy of a host span; copied back after the kernel when `write_back`.
   void add_span(std::unique_ptr<Replica> copy, void* host, std::size_t bytes, bool write_back) {
