@@ -71,7 +71,9 @@ struct LaunchRequest {
 
 /// A device. Implementations are thread-safe: several threads may launch at once.
 /// Work launched on one device runs in submission order (an in-order queue).
-class Accelerator {
+/// Always owned by shared_ptr: buffers with a replica on a device keep it
+/// alive, so that data held only there can still be read after the runtime ends.
+class Accelerator : public std::enable_shared_from_this<Accelerator> {
  public:
   virtual ~Accelerator() = default;
 

@@ -71,7 +71,7 @@ class BufferStorage {
 
  private:
   struct Replica {
-    Accelerator* device;
+    std::shared_ptr<Accelerator> device;  // kept alive while it may hold the only valid copy
     std::unique_ptr<DeviceReplica> memory;
     bool valid;
   };

@@ -65,10 +65,17 @@ struct KernelParameter {
   SizeExpression required_elements;
 };
 
+/// A CUDA fatbin of a whole .dck file, built ahead of time by nvcc.
+struct CudaFatbin {
+  std::span<const std::byte> image;  ///< in static storage of the generated code; empty when none
+  std::vector<int> architectures;    ///< the machine code it holds, as 10 * major + minor (80, 90)
+};
+
 /// The portable dialect source of a .dck file, for JIT backends.
 struct KernelSource {
   std::string text;  ///< The whole file, verbatim (line N of text is line N of path).
   std::string path;  ///< Where it came from (file path or a caller-given origin).
+  CudaFatbin cuda;   ///< Ahead-of-time CUDA binary, when the build had nvcc.
 };
 
 /// A registered kernel. Immutable once registered; shared by const pointer.
@@ -87,7 +94,8 @@ struct KernelDefinition {
   /// "saxpy(int n, float a, const float* x, float* y)".
   [[nodiscard]] std::string signature() const;
 
-  /// Implementations available: "cpu" (native), "portable" (source for JIT backends).
+  /// Implementations available: "cpu" (native), "portable" (source for JIT
+  /// backends), "cuda:sm_80,sm_90" (an ahead-of-time fatbin).
   [[nodiscard]] std::vector<std::string> implementations() const;
 };
 

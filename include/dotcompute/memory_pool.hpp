@@ -97,4 +97,24 @@ class MemoryPool {
 /// memory (the CPU backend is zero-copy). Created on first use.
 [[nodiscard]] const std::shared_ptr<MemoryPool>& host_memory_pool();
 
+/// Page-locks host memory so that a device can copy it by DMA at full speed.
+/// A GPU backend installs one; implementations must be thread-safe.
+class HostMemoryPinner {
+ public:
+  virtual ~HostMemoryPinner() = default;
+  /// Pins [block, block + bytes); false when it cannot (the block stays pageable).
+  virtual bool pin(void* block, std::size_t bytes) noexcept = 0;
+  /// Unpins a block pin() succeeded on, before its memory is unmapped.
+  virtual void unpin(void* block) noexcept = 0;
+};
+
+/// Installs `pinner` (null: none): from now on the host allocator pins every
+/// block of 2 MiB or more that it maps, and unpins it (with the pinner that
+/// pinned it) before unmapping. The host pool's cached blocks are released so
+/// that new buffers get pinned memory; blocks in use stay as they are.
+void set_host_memory_pinner(std::shared_ptr<HostMemoryPinner> pinner);
+
+/// Whether [pointer, pointer + bytes) lies inside one pinned host block. Thread-safe.
+[[nodiscard]] bool is_pinned_host_memory(const void* pointer, std::size_t bytes) noexcept;
+
 }  // namespace dotcompute

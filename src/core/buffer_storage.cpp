@@ -119,9 +119,11 @@ void BufferStorage::prepare_host_device_access(Access access) {
 DeviceReplica& BufferStorage::prepare_device_access(Accelerator& device, Access access,
                                                     std::chrono::nanoseconds& transfer_time) {
   std::lock_guard lock(mutex_);
-  auto found = std::find_if(replicas_.begin(), replicas_.end(), [&](const Replica& r) { return r.device == &device; });
+  auto found =
+      std::find_if(replicas_.begin(), replicas_.end(), [&](const Replica& r) { return r.device.get() == &device; });
   if (found == replicas_.end()) {
-    replicas_.push_back({&device, device.create_replica(std::max<std::size_t>(size_bytes(), 1)), false});
+    replicas_.push_back(
+        {device.shared_from_this(), device.create_replica(std::max<std::size_t>(size_bytes(), 1)), false});
     found = replicas_.end() - 1;
   }
   if (access != Access::write_only && !found->valid) {
@@ -134,7 +136,7 @@ DeviceReplica& BufferStorage::prepare_device_access(Accelerator& device, Access 
   found->valid = true;
   if (access != Access::read_only) {
     host_valid_ = false;
-    for (auto& replica : replicas_) replica.valid = replica.device == &device;
+    for (auto& replica : replicas_) replica.valid = replica.device.get() == &device;
   }
   return *found->memory;
 }

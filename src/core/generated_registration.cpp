@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include <memory>
 
 #include "dotcompute/cpu/generated.hpp"
@@ -5,10 +6,19 @@
 
 namespace dotcompute::cpu {
 
-void register_generated_kernels(const char* source, const char* path, const GeneratedKernel* kernels,
-                                std::size_t count) noexcept {
+void register_generated_kernels(const char* source, const char* path, const GeneratedKernel* kernels, std::size_t count,
+                                const GeneratedCudaBinary* cuda) noexcept {
   try {
-    const auto shared_source = std::make_shared<const KernelSource>(KernelSource{source, path});
+    KernelSource portable{source, path, {}};
+    if (cuda != nullptr && cuda->size != 0) {
+      portable.cuda.image = {reinterpret_cast<const std::byte*>(cuda->image), cuda->size};
+      for (const char* p = cuda->architectures; *p != '\0';) {
+        char* end = nullptr;
+        portable.cuda.architectures.push_back(static_cast<int>(std::strtol(p, &end, 10)));
+        p = *end == ',' ? end + 1 : end;
+      }
+    }
+    const auto shared_source = std::make_shared<const KernelSource>(std::move(portable));
     for (std::size_t k = 0; k < count; ++k) {
       const GeneratedKernel& generated = kernels[k];
       KernelDefinition definition;

@@ -28,6 +28,13 @@ std::vector<std::string> KernelDefinition::implementations() const {
   std::vector<std::string> result;
   if (cpu_entry != nullptr) result.emplace_back("cpu");
   if (source != nullptr) result.emplace_back("portable");
+  if (source != nullptr && !source->cuda.image.empty()) {
+    std::string cuda = "cuda";
+    for (std::size_t i = 0; i < source->cuda.architectures.size(); ++i) {
+      cuda += (i == 0 ? ":sm_" : ",sm_") + std::to_string(source->cuda.architectures[i]);
+    }
+    result.push_back(std::move(cuda));
+  }
   return result;
 }
 

@@ -21,15 +21,14 @@ StandardAcceleratorFactory::StandardAcceleratorFactory(const std::shared_ptr<Run
     backends_.push_back(std::move(backend));
   };
   add("cpu", [threads] { return make_cpu_provider(CpuBackendOptions{.threads = threads})->devices(); });
-  add("opencl", [this, cache = options->cache_directory] {
-    auto provider = load_backend_module("opencl", cache);
-    auto devices = provider->devices();
-    for (auto& reason : provider->skipped()) partly_skipped_.push_back({"opencl", std::move(reason)});
-    return devices;
-  });
-  add("cuda", []() -> std::vector<std::shared_ptr<Accelerator>> {
-    throw DeviceUnavailableError("not available: the CUDA backend is not implemented in this version");
-  });
+  for (const char* module : {"opencl", "cuda"}) {
+    add(module, [this, module, cache = options->cache_directory] {
+      auto provider = load_backend_module(module, cache);
+      auto devices = provider->devices();
+      for (auto& reason : provider->skipped()) partly_skipped_.push_back({module, std::move(reason)});
+      return devices;
+    });
+  }
 }
 
 void StandardAcceleratorFactory::start(Backend& backend) {

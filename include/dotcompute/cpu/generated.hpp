@@ -26,10 +26,18 @@ struct GeneratedKernel {
   KernelEntry entry;
 };
 
+/// The ahead-of-time CUDA fatbin of one .dck file (built by nvcc, embedded by
+/// dotcompute-kernelc --embed-fatbin).
+struct GeneratedCudaBinary {
+  const unsigned char* image;
+  std::size_t size;
+  const char* architectures;  ///< "80,90": the machine code it holds
+};
+
 /// Registers the kernels of one generated file in KernelRegistry::global().
 /// Called during static initialisation; never throws: a clash is recorded and
-/// reported when the kernel is looked up.
-void register_generated_kernels(const char* source, const char* path, const GeneratedKernel* kernels,
-                                std::size_t count) noexcept;
+/// reported when the kernel is looked up. `cuda` is null without a fatbin.
+void register_generated_kernels(const char* source, const char* path, const GeneratedKernel* kernels, std::size_t count,
+                                const GeneratedCudaBinary* cuda = nullptr) noexcept;
 
 }  // namespace dotcompute::cpu

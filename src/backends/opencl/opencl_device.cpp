@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "dotcompute/backend/device_lifetime.hpp"
 #include "dotcompute/backend/execution_state.hpp"
 #include "dotcompute/errors.hpp"
 #include "opencl_prelude.hpp"
@@ -365,6 +366,7 @@ struct MarkerContext {
 };
 
 void CL_CALLBACK on_marker(cl_event event, cl_int status, void* user) {
+  const InternalThreadScope internal;  // a driver thread: never destroy a device here
   auto* context = static_cast<MarkerContext*>(user);
   context->device->marker_reached(context->covers, status);
   delete context;
@@ -467,6 +469,7 @@ void OpenClDevice::pump() {
 }
 
 void OpenClDevice::dispatcher_main() {
+  const InternalThreadScope internal;
   for (;;) {
     {
       std::unique_lock lock(completion_mutex_);

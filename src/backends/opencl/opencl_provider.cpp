@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "dotcompute/backend/device_lifetime.hpp"
 #include "dotcompute/errors.hpp"
 #include "opencl_api.hpp"
 #include "opencl_device.hpp"
@@ -38,7 +39,7 @@ class OpenClProvider final : public AcceleratorProvider {
         std::vector<cl_device_id> ids(device_count);
         check(clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, device_count, ids.data(), nullptr), "clGetDeviceIDs");
         for (cl_device_id id : ids) {
-          result.push_back(std::make_shared<OpenClDevice>(platform, id, result.size(), cache_directory_));
+          result.push_back(make_shared_device(new OpenClDevice(platform, id, result.size(), cache_directory_)));
         }
       } catch (const std::exception& error) {
         skipped_.push_back("platform '" + name + "': " + error.what());

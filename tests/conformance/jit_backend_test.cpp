@@ -1,7 +1,8 @@
-// What only the OpenCL backend does: compile portable source (errors mapped to
-// .dck lines), cache programs on disk across runtimes, keep buffers coherent
-// with the CPU backend, and cancel work still waiting in front of the driver.
-// Skipped, with the reason, where no OpenCL device is available.
+// What the JIT backends (OpenCL, CUDA) do beyond running the sample kernels:
+// compile portable source (errors mapped to .dck lines), cache programs on
+// disk across runtimes, keep buffers coherent with the CPU backend, and cancel
+// work still waiting in front of the driver. Each test runs once per backend
+// and is skipped, with the backend's own reason, where it has no device.
 #include <gtest/gtest.h>
 
 #include <dotcompute/dotcompute.hpp>
@@ -18,30 +19,35 @@ namespace fs = std::filesystem;
 
 #define EXPECT_CONTAINS(text, fragment) EXPECT_NE(std::string(text).find(fragment), std::string::npos) << (text)
 
-class OpenCl : public ::testing::Test {
+class JitBackend : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     ASSERT_NE(samples::find_sample("scale"), nullptr);
-    cache_ = fs::path(::testing::TempDir()) /
-             ("dc_opencl_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(name.begin(), name.end(), '/', '_');
+    cache_ = fs::path(::testing::TempDir()) / ("dc_jit_" + name);
     fs::remove_all(cache_);
     runtime_ = std::make_unique<Runtime>(make_runtime());
     if (runtime_->orchestrator().available_devices().size() < 2) {
-      std::string reason = "no OpenCL device";
+      std::string reason = "no " + backend() + " device";
       for (const auto& skipped : runtime_->skipped_backends()) {
-        if (skipped.backend == "opencl") reason += ": " + skipped.reason;
+        if (skipped.backend == backend()) reason += ": " + skipped.reason;
       }
       GTEST_SKIP() << reason;
     }
   }
+  const std::string& backend() const { return GetParam(); }
+  std::string device0() const { return backend() + ":0"; }
   void TearDown() override {
     runtime_.reset();
     fs::remove_all(cache_);
   }
-  Runtime make_runtime() {
-    return Runtime::create([this](RuntimeOptions& o) {
+  // The CPU backend (the reference) and the backend under test only.
+  Runtime make_runtime(KernelRegistry* registry = nullptr) {
+    return Runtime::create([this, registry](RuntimeOptions& o) {
       o.cache_directory = cache_.string();
-      o.registry = &registry_;
+      o.registry = registry != nullptr ? registry : &registry_;
+      o.backends = {"cpu", backend()};
     });
   }
   static Execution on(Runtime& runtime, const char* device, const char* kernel, const Range& range, auto&&... args) {
@@ -53,77 +59,78 @@ class OpenCl : public ::testing::Test {
   std::unique_ptr<Runtime> runtime_;
 };
 
-TEST_F(OpenCl, BuildErrorsNameTheKernelSourceLineAndDevice) {
+TEST_P(JitBackend, BuildErrorsNameTheKernelSourceLineAndDevice) {
   registry_.add_source("DC_KERNEL void broken(DC_GLOBAL float* x) {\n  x[0] = not_declared;\n}\n",
                        "runtime/broken.dck");
   Buffer<float> x(4);
   try {
-    (void)on(*runtime_, "opencl:0", "broken", Range(4), x);
+    (void)on(*runtime_, device0().c_str(), "broken", Range(4), x);
     FAIL() << "expected CompilationError";
   } catch (const CompilationError& e) {
-    EXPECT_CONTAINS(e.what(), "runtime/broken.dck failed on opencl:0");
+    EXPECT_CONTAINS(e.what(), "runtime/broken.dck failed on " + device0());
     EXPECT_CONTAINS(e.what(), "runtime/broken.dck:2:");
     EXPECT_CONTAINS(e.what(), "not_declared");
   }
 }
 
-TEST_F(OpenCl, ProgramsAreCachedOnDiskForTheNextRuntime) {
+TEST_P(JitBackend, ProgramsAreCachedOnDiskForTheNextRuntime) {
   registry_.add_source("DC_KERNEL void twice(DC_GLOBAL float* x) { x[dc_global_id(0)] *= 2.0f; }", "runtime/twice.dck");
   Buffer<float> x(16);
   x.fill(1.0f);
-  on(*runtime_, "opencl", "twice", Range(16), x).wait();
+  on(*runtime_, backend().c_str(), "twice", Range(16), x).wait();
   ASSERT_EQ(ProgramCache(cache_).info().entries, 1u);
   const fs::path entry = fs::directory_iterator(cache_)->path();
   fs::last_write_time(entry, fs::file_time_type::clock::now() - std::chrono::hours(1));
   const auto before = fs::last_write_time(entry);
   {
     Runtime fresh = make_runtime();  // new devices: empty in-memory caches
-    on(fresh, "opencl", "twice", Range(16), x).wait();
+    on(fresh, backend().c_str(), "twice", Range(16), x).wait();
   }
   EXPECT_GT(fs::last_write_time(entry), before);  // loaded (a load marks the entry as used)
   EXPECT_EQ(ProgramCache(cache_).info().entries, 1u);
   EXPECT_EQ(x.host_read()[15], 4.0f);
 }
 
-TEST_F(OpenCl, CorruptCacheEntriesAreRebuilt) {
+TEST_P(JitBackend, CorruptCacheEntriesAreRebuilt) {
   registry_.add_source("DC_KERNEL void inc(DC_GLOBAL int* x) { x[dc_global_id(0)] += 1; }", "runtime/inc.dck");
   Buffer<int> x(8);
-  on(*runtime_, "opencl", "inc", Range(8), x).wait();
+  on(*runtime_, backend().c_str(), "inc", Range(8), x).wait();
   const fs::path entry = fs::directory_iterator(cache_)->path();
   fs::resize_file(entry, fs::file_size(entry) / 2);
   {
     Runtime fresh = make_runtime();
-    on(fresh, "opencl", "inc", Range(8), x).wait();
+    on(fresh, backend().c_str(), "inc", Range(8), x).wait();
   }
   EXPECT_EQ(x.host_read()[0], 2);
   EXPECT_GT(fs::file_size(entry), 64u);  // rewritten whole
 }
 
-TEST_F(OpenCl, BuffersStayCoherentAcrossCpuAndOpenCl) {
-  // Sample kernels: scale(n, factor, x) exists natively and as portable source.
+TEST_P(JitBackend, BuffersStayCoherentWithTheCpuBackend) {
+  // Sample kernels: scale(n, factor, x) runs natively on the CPU and JIT-compiled on the device.
   KernelRegistry& samples = KernelRegistry::global();
   ASSERT_NE(samples.find("scale"), nullptr);
-  Runtime runtime = Runtime::create([this](RuntimeOptions& o) { o.cache_directory = cache_.string(); });
+  Runtime runtime = make_runtime(&samples);
+  const char* device = backend().c_str();
   const int n = 100000;
   Buffer<float> x(n);
   x.fill(1.0f);
-  on(runtime, "opencl", "scale", Range(n), n, 2.0f, x);  // device writes
-  on(runtime, "cpu", "scale", Range(n), n, 3.0f, x);     // CPU needs the device's data
-  on(runtime, "opencl", "scale", Range(n), n, 5.0f, x);  // device needs the CPU's data
+  on(runtime, device, "scale", Range(n), n, 2.0f, x);  // device writes
+  on(runtime, "cpu", "scale", Range(n), n, 3.0f, x);   // CPU needs the device's data
+  on(runtime, device, "scale", Range(n), n, 5.0f, x);  // device needs the CPU's data
   EXPECT_EQ(x.host_read()[n - 1], 30.0f);
-  x.fill(1.0f);                                          // host write between kernels
-  on(runtime, "opencl", "scale", Range(n), n, 7.0f, x);  // re-uploaded
+  x.fill(1.0f);                                        // host write between kernels
+  on(runtime, device, "scale", Range(n), n, 7.0f, x);  // re-uploaded
   EXPECT_EQ(x.host_read()[0], 7.0f);
   Buffer<float> a(n), b(n), c(n);
   a.fill(1.0f);
   b.fill(2.0f);
-  on(runtime, "opencl", "vector_add", Range(n), n, std::as_const(a), std::as_const(b), c);  // device reads a
+  on(runtime, device, "vector_add", Range(n), n, std::as_const(a), std::as_const(b), c);  // device reads a
   on(runtime, "cpu", "scale", Range(n), n, 10.0f, a);  // CPU writes a meanwhile: the device has its own copy
   EXPECT_EQ(c.host_read()[5], 3.0f);
   EXPECT_EQ(a.host_read()[5], 10.0f);
 }
 
-TEST_F(OpenCl, WorkQueuedBehindTheDriverWindowCanBeCancelled) {
+TEST_P(JitBackend, WorkQueuedBehindTheDriverWindowCanBeCancelled) {
   registry_.add_source(
       "DC_KERNEL void spin(int iterations, DC_GLOBAL float* x) {\n"
       "  float v = 0.0f;\n"
@@ -132,10 +139,10 @@ TEST_F(OpenCl, WorkQueuedBehindTheDriverWindowCanBeCancelled) {
       "}\n",
       "runtime/spin.dck");
   Buffer<float> x(2);
-  on(*runtime_, "opencl", "spin", Range(2), 1, x).wait();  // built
+  on(*runtime_, backend().c_str(), "spin", Range(2), 1, x).wait();  // built
   std::vector<Execution> queued;
-  queued.push_back(on(*runtime_, "opencl", "spin", Range(2), 200000000, x));  // long
-  for (int i = 0; i < 80; ++i) queued.push_back(on(*runtime_, "opencl", "spin", Range(2), 1, x));
+  queued.push_back(on(*runtime_, backend().c_str(), "spin", Range(2), 200000000, x));  // long
+  for (int i = 0; i < 80; ++i) queued.push_back(on(*runtime_, backend().c_str(), "spin", Range(2), 1, x));
   queued.back().cancel();  // beyond the 64-command driver window: still ours to drop
   try {
     queued.back().wait();
@@ -146,16 +153,19 @@ TEST_F(OpenCl, WorkQueuedBehindTheDriverWindowCanBeCancelled) {
   for (std::size_t i = 0; i + 1 < queued.size(); ++i) EXPECT_NO_THROW(queued[i].wait());
 }
 
-TEST_F(OpenCl, ArgumentAndWorkGroupErrorsComeBeforeAnythingRuns) {
-  Runtime runtime = Runtime::create([this](RuntimeOptions& o) { o.cache_directory = cache_.string(); });
+TEST_P(JitBackend, ArgumentAndWorkGroupErrorsComeBeforeAnythingRuns) {
+  Runtime runtime = make_runtime(&KernelRegistry::global());
   Buffer<float> small(10);
-  EXPECT_THROW((void)on(runtime, "opencl", "scale", Range(100), 100, 2.0f, small), ArgumentError);
+  EXPECT_THROW((void)on(runtime, backend().c_str(), "scale", Range(100), 100, 2.0f, small), ArgumentError);
   Buffer<float> x(4096);
   const std::size_t too_big = runtime.devices()[1]->info().max_work_group_size * 2;
-  EXPECT_THROW((void)runtime.orchestrator().execute({.device = "opencl", .local_size = Range(too_big)}, "scale",
+  EXPECT_THROW((void)runtime.orchestrator().execute({.device = backend(), .local_size = Range(too_big)}, "scale",
                                                     Range(too_big), static_cast<int>(too_big), 1.0f, x),
                ArgumentError);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, JitBackend, ::testing::Values("opencl", "cuda"),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace dotcompute
