@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <mutex>
-#include <regex>
 
 #include "dotcompute/errors.hpp"
 
@@ -65,8 +64,22 @@ void* open_library(std::string& opened) {
 
 // NVRTC writes "file(12): error: ..."; the rest of dotcompute says "file:12: error: ...".
 std::string with_colon_locations(const std::string& log) {
-  static const std::regex location(R"(^(.+?)\((\d+)\): )", std::regex::multiline);
-  return std::regex_replace(log, location, "$1:$2: ");
+  std::string result;
+  std::size_t start = 0;
+  while (start < log.size()) {
+    std::size_t end = log.find('\n', start);
+    end = end == std::string::npos ? log.size() : end + 1;
+    std::string line = log.substr(start, end - start);
+    const std::size_t close = line.find("): ");
+    const std::size_t open = close == std::string::npos ? std::string::npos : line.rfind('(', close);
+    if (open != std::string::npos && open > 0 && close > open + 1 &&
+        line.find_first_not_of("0123456789", open + 1) == close) {
+      line = line.substr(0, open) + ":" + line.substr(open + 1, close - open - 1) + ":" + line.substr(close + 2);
+    }
+    result += line;
+    start = end;
+  }
+  return result;
 }
 
 }  // namespace
