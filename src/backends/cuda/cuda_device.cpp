@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "dotcompute/backend/cuda_source.hpp"
+#include "dotcompute/backend/device_arguments.hpp"
 #include "dotcompute/backend/device_lifetime.hpp"
 #include "dotcompute/backend/execution_state.hpp"
 #include "dotcompute/errors.hpp"
@@ -91,10 +92,8 @@ class CudaCommand final : public ExecutionState {
     std::copy(block, block + 3, block_);
   }
   void bind(std::size_t index, CUdeviceptr pointer) { pointers_[index] = pointer; }
-  /// A temporary device copy of a host span; copied back after the kernel when `write_back`.
-  void add_span(std::unique_ptr<Replica> copy, void* host, std::size_t bytes, bool write_back) {
-    spans_.push_back({std::move(copy), host, bytes, write_back});
-  }
+  /// A temporary device copy of a host span, kept until the command completes.
+  void add_span(SpanCopy span) { spans_.push_back(std::move(span)); }
   [[nodiscard]] CUevent event() const noexcept { return event_.load(std::memory_order_acquire); }
   /// True for the one caller (completion thread or waiter) that gets to complete the command.
   [[nodiscard]] bool claim() noexcept { return !claimed_.exchange(true, std::memory_order_acq_rel); }
@@ -108,10 +107,10 @@ class CudaCommand final : public ExecutionState {
       status = driver.cuLaunchKernel(function_, grid_[0], grid_[1], grid_[2], block_[0], block_[1], block_[2], 0,
                                      stream, parameters_.data(), nullptr);
     }
-    for (const Span& span : spans_) {
+    for (const SpanCopy& span : spans_) {
       // Pageable destination: the driver returns once the copy is done.
       if (status == CUDA_SUCCESS && span.write_back) {
-        status = driver.cuMemcpyDtoHAsync(span.host, span.copy->pointer, span.bytes, stream);
+        status = driver.cuMemcpyDtoHAsync(span.host, static_cast<Replica&>(*span.copy).pointer, span.bytes, stream);
       }
     }
     if (status == CUDA_SUCCESS) status = driver.cuEventRecord(event, stream);
@@ -160,12 +159,6 @@ class CudaCommand final : public ExecutionState {
   }
 
  private:
-  struct Span {
-    std::unique_ptr<Replica> copy;
-    void* host;
-    std::size_t bytes;
-    bool write_back;
-  };
   CudaDevice& device_;
   CUfunction function_;
   std::shared_ptr<const KernelDefinition> definition_;
@@ -176,7 +169,7 @@ class CudaCommand final : public ExecutionState {
   std::vector<void*> parameters_;  // what cuLaunchKernel reads: &geometry_, then each argument
   unsigned grid_[3] = {1, 1, 1};
   unsigned block_[3] = {1, 1, 1};
-  std::vector<Span> spans_;
+  std::vector<SpanCopy> spans_;
   std::atomic<CUevent> event_{nullptr};  // set once dispatched
   std::atomic<bool> claimed_{false};
 };
@@ -440,29 +433,10 @@ std::shared_ptr<ExecutionState> CudaDevice::launch(LaunchRequest request) {
   }
   auto command = std::make_shared<CudaCommand>(std::move(request), *this, function);
   command->set_shape(grid, block);
-  std::chrono::nanoseconds transfer{0};
-  for (std::size_t i = 0; i < command->arguments().size(); ++i) {
-    LaunchArgument& argument = command->arguments()[i];
-    if (argument.kind != ParameterKind::buffer) continue;
-    if (argument.buffer) {
-      auto& replica = static_cast<Replica&>(argument.buffer->prepare_device_access(*this, argument.access, transfer));
-      command->bind(i, replica.pointer);
-      argument.buffer->record_access(command, argument.access != Access::read_only, /*on_host=*/false);
-      continue;
-    }
-    // A host span: a temporary device copy, written back afterwards when the kernel may write it.
-    const std::size_t bytes = argument.elements * size_of(command->definition().parameters[i].type);
-    auto copy = std::make_unique<Replica>(pool_, std::max<std::size_t>(bytes, 1));
-    if (argument.access != Access::write_only && bytes != 0) {
-      const auto start = Clock::now();
-      upload(*copy, argument.host_pointer, bytes);
-      transfer += Clock::now() - start;
-    }
-    command->bind(i, copy->pointer);
-    command->add_span(std::move(copy), argument.host_pointer, bytes,
-                      argument.access != Access::read_only && bytes != 0);
-  }
-  command->mutable_result().timings.transfer = transfer;
+  command->mutable_result().timings.transfer = prepare_device_arguments(
+      *this, command, command->arguments(), command->definition(),
+      [&](std::size_t index, DeviceReplica& replica) { command->bind(index, static_cast<Replica&>(replica).pointer); },
+      [&](SpanCopy span) { command->add_span(std::move(span)); });
   {
     std::lock_guard lock(queue_mutex_);
     waiting_.push_back(command);

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "dotcompute/backend/device_arguments.hpp"
 #include "dotcompute/backend/device_lifetime.hpp"
 #include "dotcompute/backend/execution_state.hpp"
 #include "dotcompute/errors.hpp"
@@ -12,8 +13,6 @@
 namespace dotcompute::opencl {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // Device memory pool: blocks are cl_mem handles (opaque pointers), cached by
 // size class like host blocks.
@@ -58,10 +57,8 @@ class OpenClCommand final : public ExecutionState {
   std::vector<LaunchArgument>& arguments() { return arguments_; }
   const KernelDefinition& definition() const { return *definition_; }
 
-  /// A temporary device copy of a host span; copied back after the kernel when `write_back`.
-  void add_span(std::unique_ptr<Replica> copy, void* host, std::size_t bytes, bool write_back) {
-    spans_.push_back({std::move(copy), host, bytes, write_back});
-  }
+  /// A temporary device copy of a host span, kept until the command completes.
+  void add_span(SpanCopy span) { spans_.push_back(std::move(span)); }
   void bind(std::size_t index, cl_mem memory) { memories_.emplace_back(index, memory); }
 
   /// Sets the arguments and enqueues the kernel (and span write-backs).
@@ -77,12 +74,6 @@ class OpenClCommand final : public ExecutionState {
   void help_while_waiting() noexcept override { device_.pump(); }
 
  private:
-  struct Span {
-    std::unique_ptr<Replica> copy;
-    void* host;
-    std::size_t bytes;
-    bool write_back;
-  };
   OpenClDevice& device_;
   cl_kernel kernel_;
   std::shared_ptr<const KernelDefinition> definition_;
@@ -90,7 +81,7 @@ class OpenClCommand final : public ExecutionState {
   Range local_;
   std::vector<LaunchArgument> arguments_;
   std::vector<std::pair<std::size_t, cl_mem>> memories_;
-  std::vector<Span> spans_;
+  std::vector<SpanCopy> spans_;
 };
 
 cl_int OpenClCommand::enqueue(cl_command_queue queue, std::mutex& kernel_mutex) {
@@ -118,9 +109,10 @@ cl_int OpenClCommand::enqueue(cl_command_queue queue, std::mutex& kernel_mutex) 
                                      0, nullptr, nullptr);
     }
   }
-  for (const Span& span : spans_) {
+  for (const SpanCopy& span : spans_) {
     if (error == CL_SUCCESS && span.write_back) {
-      error = clEnqueueReadBuffer(queue, span.copy->memory, CL_FALSE, 0, span.bytes, span.host, 0, nullptr, nullptr);
+      error = clEnqueueReadBuffer(queue, static_cast<Replica&>(*span.copy).memory, CL_FALSE, 0, span.bytes, span.host,
+                                  0, nullptr, nullptr);
     }
   }
   if (error != CL_SUCCESS) {
@@ -327,29 +319,10 @@ std::shared_ptr<ExecutionState> OpenClDevice::launch(LaunchRequest request) {
                         " exceeds the maximum of " + std::to_string(info_.max_work_group_size) + " on " + info_.id);
   }
   auto command = std::make_shared<OpenClCommand>(std::move(request), *this, kernel);
-  std::chrono::nanoseconds transfer{0};
-  for (std::size_t i = 0; i < command->arguments().size(); ++i) {
-    LaunchArgument& argument = command->arguments()[i];
-    if (argument.kind != ParameterKind::buffer) continue;
-    if (argument.buffer) {
-      auto& replica = static_cast<Replica&>(argument.buffer->prepare_device_access(*this, argument.access, transfer));
-      command->bind(i, replica.memory);
-      argument.buffer->record_access(command, argument.access != Access::read_only, /*on_host=*/false);
-      continue;
-    }
-    // A host span: a temporary device copy, written back afterwards when the kernel may write it.
-    const std::size_t bytes = argument.elements * size_of(command->definition().parameters[i].type);
-    auto copy = std::make_unique<Replica>(pool_, std::max<std::size_t>(bytes, 1));
-    if (argument.access != Access::write_only && bytes != 0) {
-      const auto start = Clock::now();
-      upload(*copy, argument.host_pointer, bytes);
-      transfer += Clock::now() - start;
-    }
-    command->bind(i, copy->memory);
-    command->add_span(std::move(copy), argument.host_pointer, bytes,
-                      argument.access != Access::read_only && bytes != 0);
-  }
-  command->mutable_result().timings.transfer = transfer;
+  command->mutable_result().timings.transfer = prepare_device_arguments(
+      *this, command, command->arguments(), command->definition(),
+      [&](std::size_t index, DeviceReplica& replica) { command->bind(index, static_cast<Replica&>(replica).memory); },
+      [&](SpanCopy span) { command->add_span(std::move(span)); });
   {
     std::lock_guard lock(queue_mutex_);
     waiting_.push_back(command);
