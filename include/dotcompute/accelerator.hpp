@@ -86,6 +86,10 @@ class Accelerator : public std::enable_shared_from_this<Accelerator> {
   [[nodiscard]] virtual bool shares_host_memory() const noexcept = 0;
   /// The device's memory pool (the host pool for host-sharing devices).
   [[nodiscard]] virtual MemoryPool& memory_pool() noexcept = 0;
+  /// False while the device is being replaced (a plugin's hot reload): the
+  /// orchestrator then routes new work elsewhere; launches that name the
+  /// device wait until it serves again.
+  [[nodiscard]] virtual bool accepting_work() const noexcept { return true; }
 
   /// Enqueues the launch and returns its state; failures while running are
   /// stored in the state. Throws only for requests the device cannot accept.

@@ -11,6 +11,7 @@
 #include "dotcompute/kernel_registry.hpp"
 #include "dotcompute/memory_pool.hpp"
 #include "dotcompute/orchestrator.hpp"
+#include "dotcompute/plugins.hpp"
 #include "dotcompute/range.hpp"
 #include "dotcompute/runtime.hpp"
 #include "dotcompute/runtime_options.hpp"

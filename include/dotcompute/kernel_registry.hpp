@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,9 +31,12 @@ class KernelRegistry {
   /// Parses portable dialect `source` (the contents of a .dck file) and
   /// registers its kernels; returns their names. They carry no native CPU
   /// implementation: JIT backends (OpenCL, CUDA) can run them.
+  /// Kernels named in `replacing` are removed in the same step (a new version
+  /// of the same source: lookups never miss in between).
   /// Throws CompilationError with every diagnostic, or RegistrationError on a
-  /// name clash; on error nothing is registered.
-  std::vector<std::string> add_source(std::string_view source, std::string_view origin);
+  /// name clash; on error nothing changes.
+  std::vector<std::string> add_source(std::string_view source, std::string_view origin,
+                                      std::span<const std::string> replacing = {});
 
   /// Removes a kernel; false when absent.
   bool remove(std::string_view name);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dotcompute/namespace.hpp"
+#include "dotcompute/plugin_abi.h"
 
 namespace dotcompute {
 
@@ -35,9 +36,24 @@ struct RuntimeOptions {
   /// Record per-kernel execution statistics (adds the PerformanceMonitor).
   /// DOTCOMPUTE_TELEMETRY.
   bool enable_telemetry = false;
-  /// Folders to load plugins from. Plugins are not implemented yet: a
-  /// non-empty list is a validation error. DOTCOMPUTE_PLUGIN_PATH (':'-separated).
+  /// Plugin folders (every *.so in them) and plugin files, searched before the
+  /// installed plugin folder; absolute paths only (nothing is loaded from the
+  /// current directory implicitly). DOTCOMPUTE_PLUGIN_PATH (':'-separated).
   std::vector<std::string> plugin_paths;
+  /// When non-empty, only plugin files whose SHA-256 (64 hex digits) is listed
+  /// load. DOTCOMPUTE_PLUGIN_ALLOWLIST (comma-separated).
+  std::vector<std::string> plugin_allowlist;
+  /// Watch loaded plugin files and swap in a changed one while the runtime
+  /// runs (docs/plugins.md). DOTCOMPUTE_PLUGIN_HOT_RELOAD.
+  bool plugin_hot_reload = false;
+  /// How often the hot-reload watcher looks at the files, in milliseconds (>= 10).
+  /// DOTCOMPUTE_PLUGIN_RELOAD_INTERVAL_MS.
+  std::size_t plugin_reload_interval_ms = 250;
+  /// A plugin selector to choose devices, by name ("" = the built-in default).
+  /// DOTCOMPUTE_SELECTOR.
+  std::string backend_selector;
+  /// A plugin memory manager, by name ("" = the built-in one). DOTCOMPUTE_MEMORY_MANAGER.
+  std::string memory_manager;
   /// Cap on the bytes each memory pool keeps cached after frees. The host pool
   /// is shared by the whole process: the runtime created last sets its cap.
   /// DOTCOMPUTE_POOL_MAX_CACHED_BYTES.
@@ -51,16 +67,19 @@ struct RuntimeOptions {
   std::string log_level = "warning";
   /// CPU backend threads; 0 = every CPU this process may use. DOTCOMPUTE_CPU_THREADS.
   std::size_t cpu_threads = 0;
-  /// Backends to start ("cpu", "opencl", "cuda"); empty = all. The others are
-  /// listed as skipped. DOTCOMPUTE_BACKENDS (comma-separated).
+  /// Backends to start ("cpu", "opencl", "cuda", a plugin's backend); empty =
+  /// all. The others are listed as skipped. DOTCOMPUTE_BACKENDS (comma-separated).
   std::vector<std::string> backends;
 
   // --- in-process only (not from the environment or JSON) -------------------
-  /// Selector for calls without a device; null = FixedPrioritySelector.
+  /// Selector for calls without a device; null = backend_selector, else FixedPrioritySelector.
   /// (Registering a BackendSelector service does the same.)
   std::shared_ptr<BackendSelector> selector;
   /// Kernels to run; null = KernelRegistry::global().
   KernelRegistry* registry = nullptr;
+  /// Plugins linked into the process: entry points like dotcompute_plugin_entry
+  /// (e.g. dotcompute::plugin::table<MyPlugin>), loaded before any file.
+  std::vector<dc_plugin_entry_fn> in_process_plugins;
 
   /// Throws ArgumentError listing every invalid field at once.
   void validate() const;

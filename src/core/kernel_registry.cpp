@@ -83,7 +83,8 @@ void KernelRegistry::add_at_static_init(KernelDefinition definition) noexcept {
   }
 }
 
-std::vector<std::string> KernelRegistry::add_source(std::string_view source, std::string_view origin) {
+std::vector<std::string> KernelRegistry::add_source(std::string_view source, std::string_view origin,
+                                                    std::span<const std::string> replacing) {
   const dialect::Module module = dialect::parse_module(source, origin);
   if (!module.diagnostics.empty()) {
     throw CompilationError("kernel source " + std::string(origin) + " has errors:\n" +
@@ -94,10 +95,14 @@ std::vector<std::string> KernelRegistry::add_source(std::string_view source, std
   if (definitions.empty()) throw CompilationError("kernel source " + std::string(origin) + " defines no DC_KERNEL");
   std::unique_lock lock(mutex_);
   for (const auto& definition : definitions) {
+    if (std::find(replacing.begin(), replacing.end(), definition.name) != replacing.end()) continue;
     if (const auto found = entries_.find(definition.name); found != entries_.end()) {
       throw RegistrationError("kernel '" + definition.name + "' is registered twice: first from " +
                               found->second.definition->origin + ", again from " + definition.origin);
     }
+  }
+  for (const auto& name : replacing) {
+    if (const auto found = entries_.find(name); found != entries_.end()) entries_.erase(found);
   }
   std::vector<std::string> names;
   for (auto& definition : definitions) {

@@ -9,22 +9,17 @@
 
 namespace dotcompute::runtime {
 
-namespace {
-
-// The directory this library was loaded from: modules are installed beside it.
-std::filesystem::path own_directory() {
+std::filesystem::path runtime_library_directory() {
   Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(&own_directory), &info) == 0 || info.dli_fname == nullptr) return {};
+  if (dladdr(reinterpret_cast<void*>(&runtime_library_directory), &info) == 0 || info.dli_fname == nullptr) return {};
   return std::filesystem::path(info.dli_fname).parent_path();
 }
-
-}  // namespace
 
 std::unique_ptr<AcceleratorProvider> load_backend_module(const std::string& backend,
                                                          const std::string& cache_directory) {
   const char* override_dir = std::getenv("DOTCOMPUTE_BACKEND_DIR");
   const std::filesystem::path directory =
-      override_dir != nullptr && *override_dir != '\0' ? override_dir : own_directory();
+      override_dir != nullptr && *override_dir != '\0' ? override_dir : runtime_library_directory();
   const std::filesystem::path path = directory / ("libdotcompute_backend_" + backend + ".so");
   std::error_code error;
   if (!std::filesystem::exists(path, error)) {

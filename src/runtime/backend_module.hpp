@@ -2,12 +2,17 @@
 // the runtime has no link-time dependency on any driver library.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "dotcompute/accelerator.hpp"
 
 namespace dotcompute::runtime {
+
+/// The folder the runtime library was loaded from (backend modules lie beside
+/// it, installed plugins in dotcompute/plugins under it).
+[[nodiscard]] std::filesystem::path runtime_library_directory();
 
 /// The provider of `libdotcompute_backend_<backend>.so`, found next to the
 /// runtime library (or in $DOTCOMPUTE_BACKEND_DIR). The module stays loaded

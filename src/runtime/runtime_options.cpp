@@ -12,7 +12,15 @@ namespace dotcompute {
 namespace {
 
 const std::set<std::string> kLogLevels = {"trace", "debug", "info", "warning", "error", "off"};
-const std::set<std::string> kBackends = {"cpu", "opencl", "cuda"};
+
+// Backend and plugin contribution names: [a-z0-9_]+.
+bool is_name(const std::string& name) {
+  return !name.empty() && name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
+}
+
+bool is_sha256_hex(const std::string& digest) {
+  return digest.size() == 64 && digest.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+}
 
 bool is_default_accelerator_syntax(const std::string& value) {
   const auto colon = value.find(':');
@@ -71,7 +79,27 @@ void RuntimeOptions::validate() const {
     problems.emplace_back("enable_auto_optimization: adaptive device selection is not implemented yet");
   }
   if (enable_recovery) problems.emplace_back("enable_recovery: retries and fallback are not implemented yet");
-  if (!plugin_paths.empty()) problems.emplace_back("plugin_paths: plugins are not implemented yet");
+  for (const auto& path : plugin_paths) {
+    if (path.empty() || path.front() != '/') {
+      problems.push_back("plugin_paths: '" + path +
+                         "' is not an absolute path (plugins are never loaded from the current directory implicitly)");
+    }
+  }
+  for (const auto& digest : plugin_allowlist) {
+    if (!is_sha256_hex(digest)) problems.push_back("plugin_allowlist: '" + digest + "' is not a SHA-256 hex digest");
+  }
+  if (plugin_reload_interval_ms < 10) {
+    problems.push_back("plugin_reload_interval_ms " + std::to_string(plugin_reload_interval_ms) + " is below 10");
+  }
+  if (!backend_selector.empty() && !is_name(backend_selector)) {
+    problems.push_back("backend_selector '" + backend_selector + "' is not a name ([a-z0-9_]+)");
+  }
+  if (!memory_manager.empty() && !is_name(memory_manager)) {
+    problems.push_back("memory_manager '" + memory_manager + "' is not a name ([a-z0-9_]+)");
+  }
+  for (const auto entry : in_process_plugins) {
+    if (entry == nullptr) problems.emplace_back("in_process_plugins: a null entry point");
+  }
   if (!cache_directory.empty() && cache_directory.front() != '/') {
     problems.push_back("cache_directory '" + cache_directory + "' must be an absolute path");
   }
@@ -79,8 +107,10 @@ void RuntimeOptions::validate() const {
     problems.push_back("log_level '" + log_level + "' is not one of trace, debug, info, warning, error, off");
   }
   for (const auto& backend : backends) {
-    if (!kBackends.contains(backend))
-      problems.push_back("backends: unknown backend '" + backend + "' (cpu, opencl, cuda)");
+    if (!is_name(backend)) {
+      problems.push_back("backends: '" + backend +
+                         "' is not a backend name (cpu, opencl, cuda or a plugin's, [a-z0-9_]+)");
+    }
   }
   if (cpu_threads > 4096) problems.push_back("cpu_threads " + std::to_string(cpu_threads) + " is more than 4096");
   if (problems.empty()) return;
@@ -108,6 +138,22 @@ RuntimeOptions RuntimeOptions::from_environment(RuntimeOptions base) {
   }
   if (const char* v = environment("DOTCOMPUTE_PLUGIN_PATH"); v && base.plugin_paths.empty()) {
     base.plugin_paths = split(v, ':');
+  }
+  if (const char* v = environment("DOTCOMPUTE_PLUGIN_ALLOWLIST"); v && base.plugin_allowlist.empty()) {
+    base.plugin_allowlist = split(v, ',');
+  }
+  if (const char* v = environment("DOTCOMPUTE_PLUGIN_HOT_RELOAD"); v && !base.plugin_hot_reload) {
+    base.plugin_hot_reload = parse_flag("DOTCOMPUTE_PLUGIN_HOT_RELOAD", v);
+  }
+  if (const char* v = environment("DOTCOMPUTE_PLUGIN_RELOAD_INTERVAL_MS");
+      v && base.plugin_reload_interval_ms == defaults.plugin_reload_interval_ms) {
+    base.plugin_reload_interval_ms = parse_size("DOTCOMPUTE_PLUGIN_RELOAD_INTERVAL_MS", v);
+  }
+  if (const char* v = environment("DOTCOMPUTE_SELECTOR"); v && base.backend_selector.empty()) {
+    base.backend_selector = v;
+  }
+  if (const char* v = environment("DOTCOMPUTE_MEMORY_MANAGER"); v && base.memory_manager.empty()) {
+    base.memory_manager = v;
   }
   if (const char* v = environment("DOTCOMPUTE_POOL_MAX_CACHED_BYTES");
       v && base.pool_max_cached_bytes == defaults.pool_max_cached_bytes) {
@@ -148,28 +194,36 @@ RuntimeOptions RuntimeOptions::from_json_file(const std::string& path, RuntimeOp
     return ok;
   };
   for (const auto& [key, value] : document.items()) {
-    if (key == "default_accelerator" || key == "cache_directory" || key == "log_level") {
+    if (key == "default_accelerator" || key == "cache_directory" || key == "log_level" || key == "backend_selector" ||
+        key == "memory_manager") {
       if (!expect(key, value, value.is_string(), "a string")) continue;
       std::string& field = key == "default_accelerator" ? base.default_accelerator
                            : key == "cache_directory"   ? base.cache_directory
+                           : key == "backend_selector"  ? base.backend_selector
+                           : key == "memory_manager"    ? base.memory_manager
                                                         : base.log_level;
       field = value.get<std::string>();
     } else if (key == "enable_debug_validation" || key == "enable_auto_optimization" || key == "enable_recovery" ||
-               key == "enable_telemetry") {
+               key == "enable_telemetry" || key == "plugin_hot_reload") {
       if (!expect(key, value, value.is_boolean(), "true or false")) continue;
       bool& field = key == "enable_debug_validation"    ? base.enable_debug_validation
                     : key == "enable_auto_optimization" ? base.enable_auto_optimization
                     : key == "enable_recovery"          ? base.enable_recovery
+                    : key == "plugin_hot_reload"        ? base.plugin_hot_reload
                                                         : base.enable_telemetry;
       field = value.get<bool>();
-    } else if (key == "pool_max_cached_bytes" || key == "cpu_threads") {
+    } else if (key == "pool_max_cached_bytes" || key == "cpu_threads" || key == "plugin_reload_interval_ms") {
       if (!expect(key, value, value.is_number_unsigned(), "a non-negative integer")) continue;
-      (key == "cpu_threads" ? base.cpu_threads : base.pool_max_cached_bytes) = value.get<std::size_t>();
-    } else if (key == "plugin_paths" || key == "backends") {
+      (key == "cpu_threads"                 ? base.cpu_threads
+       : key == "plugin_reload_interval_ms" ? base.plugin_reload_interval_ms
+                                            : base.pool_max_cached_bytes) = value.get<std::size_t>();
+    } else if (key == "plugin_paths" || key == "backends" || key == "plugin_allowlist") {
       bool ok = value.is_array();
       for (const auto& item : value) ok = ok && item.is_string();
       if (!expect(key, value, ok, "an array of strings")) continue;
-      (key == "backends" ? base.backends : base.plugin_paths) = value.get<std::vector<std::string>>();
+      (key == "backends"       ? base.backends
+       : key == "plugin_paths" ? base.plugin_paths
+                               : base.plugin_allowlist) = value.get<std::vector<std::string>>();
     } else {
       problems.push_back("unknown option '" + key + "'");
     }

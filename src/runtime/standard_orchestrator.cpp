@@ -61,19 +61,24 @@ Selection StandardOrchestrator::choose_device(const KernelDefinition& kernel, co
     return {chosen, std::move(reason)};
   }
   // Fast path: every device can run it (the common case), so no copy is needed.
+  // A device being replaced (plugin hot reload) is left out while others can serve.
   const auto& devices = devices_->devices();
   bool all = true;
-  for (const auto& device : devices) all = all && device->can_run(kernel);
+  for (const auto& device : devices) all = all && device->accepting_work() && device->can_run(kernel);
   std::vector<std::shared_ptr<Accelerator>> filtered;
   if (!all) {
     std::string why;
+    std::vector<std::shared_ptr<Accelerator>> reloading;
     for (const auto& device : devices) {
-      if (device->can_run(kernel)) {
+      if (!device->accepting_work()) {
+        reloading.push_back(device);
+      } else if (device->can_run(kernel)) {
         filtered.push_back(device);
       } else {
         why += "\n  " + device->info().id + ": " + device->cannot_run_reason(kernel);
       }
     }
+    if (filtered.empty()) filtered = std::move(reloading);  // their launches wait for the new version
     if (filtered.empty()) {
       throw DeviceUnavailableError("no available device can run kernel '" + kernel.name + "'" +
                                    (why.empty() ? std::string(" (no devices)") : ":" + why));

@@ -7,10 +7,12 @@
 #include "backend_module.hpp"
 #include "dotcompute/backend/cpu_backend.hpp"
 #include "log.hpp"
+#include "plugins/plugin_manager.hpp"
 
 namespace dotcompute::runtime {
 
-StandardAcceleratorFactory::StandardAcceleratorFactory(const std::shared_ptr<RuntimeOptions>& options)
+StandardAcceleratorFactory::StandardAcceleratorFactory(const std::shared_ptr<RuntimeOptions>& options,
+                                                       const std::shared_ptr<StandardPluginManager>& plugins)
     : pool_max_cached_bytes_(options->pool_max_cached_bytes), enabled_(options->backends) {
   host_memory_pool()->set_max_cached_bytes(pool_max_cached_bytes_);  // host replicas, before any backend starts
   const std::size_t threads = options->cpu_threads;
@@ -28,6 +30,9 @@ StandardAcceleratorFactory::StandardAcceleratorFactory(const std::shared_ptr<Run
       for (auto& reason : provider->skipped()) partly_skipped_.push_back({module, std::move(reason)});
       return devices;
     });
+  }
+  for (const PluginBackendSource& source : plugins->backends()) {
+    add(source.backend, [plugins, source] { return plugins->start_backend(source); });
   }
 }
 

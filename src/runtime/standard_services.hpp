@@ -26,14 +26,17 @@ class StandardKernelDiscovery final : public KernelDiscovery {
   KernelRegistry& registry_;
 };
 
-/// The backends of this build: the CPU backend (built in), the OpenCL module
-/// (loaded from a shared library next to the runtime, when it was built), and
-/// CUDA (not implemented yet: always skipped). Applies the pool cap to each
-/// device pool as its backend starts.
+class StandardPluginManager;
+
+/// The backends of this build: the CPU backend (built in), the OpenCL and
+/// CUDA modules (loaded from shared libraries next to the runtime, when they
+/// were built), then the backends of the loaded plugins. Applies the pool cap
+/// to each device pool as its backend starts.
 class StandardAcceleratorFactory final : public AcceleratorFactory {
  public:
-  using dependencies = Dependencies<RuntimeOptions>;
-  explicit StandardAcceleratorFactory(const std::shared_ptr<RuntimeOptions>& options);
+  using dependencies = Dependencies<RuntimeOptions, StandardPluginManager>;
+  StandardAcceleratorFactory(const std::shared_ptr<RuntimeOptions>& options,
+                             const std::shared_ptr<StandardPluginManager>& plugins);
   [[nodiscard]] const std::vector<std::shared_ptr<Accelerator>>& devices() override;
   [[nodiscard]] std::span<const std::shared_ptr<Accelerator>> devices_of(std::string_view backend) override;
   [[nodiscard]] std::vector<std::shared_ptr<Accelerator>> started_devices() const override;

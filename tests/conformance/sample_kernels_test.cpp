@@ -1,8 +1,8 @@
 // Conformance: every sample kernel on every device of the runtime, against its
 // plain C++ reference, at sizes 0, 1, a non-multiple of the chunk size and
 // large, in 1-D, 2-D and 3-D. The runtime has the CPU backend and a test
-// device with memory of its own (exercising uploads and downloads); backends
-// added later join through the device list.
+// device with memory of its own (exercising uploads and downloads); other
+// backends (OpenCL, CUDA, the example offload plugin) join through the device list.
 #include <gtest/gtest.h>
 
 #include <dotcompute/dotcompute.hpp>
@@ -13,8 +13,12 @@
 namespace dotcompute {
 namespace {
 
+// The example plugin's offload device joins the suite (DOTCOMPUTE_PLUGIN_PATH,
+// when set, names another build of it: the install test's, built out of tree).
 Runtime& shared_runtime() {
-  static Runtime runtime = test::make_runtime_with_replica_device();
+  static Runtime runtime = test::make_runtime_with_replica_device(
+      nullptr, std::getenv("DOTCOMPUTE_PLUGIN_PATH") != nullptr ? std::vector<std::string>{}
+                                                                : std::vector<std::string>{DOTCOMPUTE_OFFLOAD_PLUGIN});
   return runtime;
 }
 

@@ -13,15 +13,18 @@ struct Outcome {
   std::string output;
 };
 
-Outcome cli(const std::string& arguments) {
+// Runs the CLI with `environment` ("NAME=value " assignments) before it.
+Outcome cli_with(const std::string& environment, const std::string& arguments) {
   std::string output;
-  FILE* pipe = popen((std::string(DOTCOMPUTE_CLI) + " " + arguments + " 2>&1").c_str(), "r");
+  FILE* pipe = popen((environment + std::string(DOTCOMPUTE_CLI) + " " + arguments + " 2>&1").c_str(), "r");
   if (pipe == nullptr) return {-1, "popen failed"};
   std::array<char, 4096> buffer{};
   while (fgets(buffer.data(), buffer.size(), pipe) != nullptr) output += buffer.data();
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
+
+Outcome cli(const std::string& arguments) { return cli_with("", arguments); }
 
 #define EXPECT_CONTAINS(text, fragment) EXPECT_NE((text).find(fragment), std::string::npos) << (text)
 
@@ -122,6 +125,28 @@ TEST(Cli, DemoChecksEverySampleOnEveryDevice) {
        {"vector_add", "saxpy", "scale", "sum_partials", "matmul", "transpose", "blur3x3", "mandelbrot", "stencil3d"}) {
     EXPECT_CONTAINS(demo.output, kernel);
   }
+}
+
+TEST(Cli, PluginsShowsWhatLoadedAndWhyTheRestWasSkipped) {
+  // The suite's plugin folder: the example plugin in two versions, and broken ones.
+  const std::string path = std::string("DOTCOMPUTE_PLUGIN_PATH=") + DOTCOMPUTE_TEST_PLUGINS + " ";
+  const Outcome text = cli_with(path, "plugins");
+  EXPECT_EQ(text.status, 0) << text.output;
+  EXPECT_CONTAINS(text.output, "loaded   offload 1.0.0");
+  EXPECT_CONTAINS(text.output, "+ backend offload");
+  EXPECT_CONTAINS(text.output, "a plugin named 'offload' is already loaded");
+  EXPECT_CONTAINS(text.output, "wrong ABI version 2");
+  EXPECT_CONTAINS(text.output, "missing entry point dotcompute_plugin_entry");
+  const Outcome json = cli_with(path, "plugins --json");
+  EXPECT_EQ(json.status, 0);
+  EXPECT_EQ(json.output.rfind("{\"plugins\":[{\"path\":", 0), 0u) << json.output;
+  EXPECT_CONTAINS(json.output, "\"loaded\":false,\"reason\":\"init failed (status 8): no widget is attached");
+  const Outcome none = cli_with("DOTCOMPUTE_PLUGIN_PATH= ", "plugins");
+  EXPECT_EQ(none.status, 0);
+  EXPECT_CONTAINS(none.output, "no plugins found");
+  const Outcome relative = cli_with("DOTCOMPUTE_PLUGIN_PATH=plugins ", "plugins");
+  EXPECT_EQ(relative.status, 2);
+  EXPECT_CONTAINS(relative.output, "'plugins' is not an absolute path");
 }
 
 }  // namespace

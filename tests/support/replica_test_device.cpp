@@ -192,11 +192,11 @@ std::shared_ptr<ExecutionState> ReplicaTestDevice::launch(LaunchRequest request)
   return command;
 }
 
-Runtime make_runtime_with_replica_device(KernelRegistry* registry) {
+Runtime make_runtime_with_replica_device(KernelRegistry* registry, std::vector<std::string> plugin_paths) {
   // The standard factory comes from a provider of its own, kept for the process.
-  static ServiceProvider standard = [] {
+  static ServiceProvider standard = [&plugin_paths] {
     ServiceCollection services;
-    add_dotcompute_runtime(services);
+    add_dotcompute_runtime(services, [&](RuntimeOptions& options) { options.plugin_paths = plugin_paths; });
     return services.build();
   }();
   auto factory = std::make_shared<ExtendedFactory>(standard.get_required<AcceleratorFactory>(),

@@ -54,8 +54,9 @@ class ReplicaTestDevice final : public Accelerator {
   std::thread worker_;
 };
 
-/// A runtime whose devices are the standard ones (CPU, OpenCL when available)
-/// plus a ReplicaTestDevice "replica-test:0".
-Runtime make_runtime_with_replica_device(KernelRegistry* registry = nullptr);
+/// A runtime whose devices are the standard ones (CPU, OpenCL when available,
+/// the backends of the plugins in `plugin_paths`) plus a ReplicaTestDevice "replica-test:0".
+Runtime make_runtime_with_replica_device(KernelRegistry* registry = nullptr,
+                                         std::vector<std::string> plugin_paths = {});
 
 }  // namespace dotcompute::test

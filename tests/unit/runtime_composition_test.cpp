@@ -27,7 +27,9 @@ TEST(RuntimeOptions, OneErrorListsEveryInvalidField) {
   options.default_accelerator = "cuda:x";
   options.enable_debug_validation = true;
   options.enable_recovery = true;
-  options.plugin_paths = {"/opt/plugins"};
+  options.plugin_paths = {"/opt/plugins", "plugins"};
+  options.plugin_allowlist = {"abc"};
+  options.backend_selector = "Not A Name";
   options.cache_directory = "relative/dir";
   options.log_level = "loud";
   try {
@@ -37,7 +39,10 @@ TEST(RuntimeOptions, OneErrorListsEveryInvalidField) {
     EXPECT_CONTAINS(e.what(), "default_accelerator 'cuda:x' is malformed");
     EXPECT_CONTAINS(e.what(), "enable_debug_validation: debug validation is not implemented yet");
     EXPECT_CONTAINS(e.what(), "enable_recovery: retries and fallback are not implemented yet");
-    EXPECT_CONTAINS(e.what(), "plugin_paths: plugins are not implemented yet");
+    EXPECT_CONTAINS(e.what(), "plugin_paths: 'plugins' is not an absolute path");
+    EXPECT_FALSE(std::string(e.what()).find("'/opt/plugins'") != std::string::npos);
+    EXPECT_CONTAINS(e.what(), "plugin_allowlist: 'abc' is not a SHA-256 hex digest");
+    EXPECT_CONTAINS(e.what(), "backend_selector 'Not A Name' is not a name");
     EXPECT_CONTAINS(e.what(), "cache_directory 'relative/dir' must be an absolute path");
     EXPECT_CONTAINS(e.what(), "log_level 'loud' is not one of");
   }

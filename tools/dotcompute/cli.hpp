@@ -42,5 +42,6 @@ int command_kernels(const Arguments& arguments);
 int command_run(const Arguments& arguments);
 int command_demo(const Arguments& arguments);
 int command_cache(const Arguments& arguments);
+int command_plugins(const Arguments& arguments);
 
 }  // namespace dotcompute::cli

@@ -21,9 +21,10 @@ constexpr const char* kUsage =
     "                                 run a sample kernel, print timing, throughput, checksum\n"
     "  demo [--json]                  run every sample on every device and check the results\n"
     "  cache info|clear [--json]      the on-disk cache of compiled device programs\n"
+    "  plugins [--json]               plugins found, loaded or skipped and why\n"
     "\n"
     "environment: DOTCOMPUTE_DEVICE (default device), DOTCOMPUTE_CPU_THREADS, DOTCOMPUTE_CPU_SPIN_US,\n"
-    "             DOTCOMPUTE_CACHE_DIR, DOTCOMPUTE_LOG_LEVEL (see README)\n";
+    "             DOTCOMPUTE_CACHE_DIR, DOTCOMPUTE_LOG_LEVEL, DOTCOMPUTE_PLUGIN_PATH (see README)\n";
 
 }  // namespace
 
@@ -47,8 +48,9 @@ int main(int argc, char** argv) {
     }
     if (command == "demo") return command_demo(parse_arguments(command, args, {"--json"}));
     if (command == "cache") return command_cache(parse_arguments(command, args, {"--json"}));
+    if (command == "plugins") return command_plugins(parse_arguments(command, args, {"--json"}));
     if (command.empty()) throw UsageError("no command given");
-    throw UsageError("unknown command '" + command + "' (commands: devices, kernels, run, demo, cache)");
+    throw UsageError("unknown command '" + command + "' (commands: devices, kernels, run, demo, cache, plugins)");
   } catch (const UsageError& error) {
     std::cerr << "dotcompute: " << error.what() << "\n";
     if (command.empty()) std::cerr << kUsage;

@@ -1,0 +1,611 @@
+#include "plugin_accelerator.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "../log.hpp"
+#include "dotcompute/backend/device_arguments.hpp"
+#include "dotcompute/backend/device_lifetime.hpp"
+#include "dotcompute/backend/execution_state.hpp"
+#include "dotcompute/errors.hpp"
+
+namespace dotcompute::runtime {
+
+namespace {
+
+std::string plugin_text(const char* text) { return text != nullptr ? std::string(text) : std::string(); }
+
+DeviceType device_type(std::int32_t type) {
+  switch (type) {
+    case DC_DEVICE_CPU:
+      return DeviceType::cpu;
+    case DC_DEVICE_GPU:
+      return DeviceType::gpu;
+    case DC_DEVICE_ACCELERATOR:
+      return DeviceType::accelerator;
+    default:
+      return DeviceType::other;
+  }
+}
+
+// The runtime's view of a plugin status, as the typed error it stands for.
+[[noreturn]] void throw_status(dc_status_t status, const std::string& message) {
+  switch (status) {
+    case DC_STATUS_OUT_OF_MEMORY:
+      throw OutOfMemoryError(message);
+    case DC_STATUS_UNAVAILABLE:
+      throw DeviceUnavailableError(message);
+    case DC_STATUS_COMPILATION_ERROR:
+      throw CompilationError(message);
+    case DC_STATUS_EXECUTION_ERROR:
+      throw ExecutionError(message);
+    case DC_STATUS_CANCELLED:
+      throw CancelledError(message);
+    default:
+      throw DeviceError(message);
+  }
+}
+
+// Runs native host code for a plugin device (dc_kernel_t::run_host_chunk).
+void run_host_chunk(const void* host_code, const void* const* values, const dc_work_geometry_t* geometry,
+                    std::uint64_t begin, std::uint64_t end);
+
+}  // namespace
+
+/// A kernel prepared for one device, and the descriptor the plugin was given.
+struct PluginProgram {
+  std::shared_ptr<const KernelSource> source;  // keeps descriptor.source valid
+  std::string name;
+  cpu::KernelEntry cpu_entry = nullptr;
+  std::vector<std::string> parameter_names;
+  std::vector<dc_kernel_parameter_t> parameters;
+  dc_kernel_t descriptor{};
+  void* program = nullptr;
+  std::string unsupported;  // why the device cannot run it ("" when program is set)
+
+  [[nodiscard]] bool describes(const KernelDefinition& kernel) const noexcept {
+    return kernel.name == name && kernel.cpu_entry == cpu_entry && kernel.source == source;
+  }
+};
+
+namespace {
+
+void run_host_chunk(const void* host_code, const void* const* values, const dc_work_geometry_t* geometry,
+                    std::uint64_t begin, std::uint64_t end) {
+  const auto* program = static_cast<const PluginProgram*>(host_code);
+  cpu::LaunchArgs args{};
+  args.values = values;
+  for (int d = 0; d < 3; ++d) {
+    args.geometry.global[d] = geometry->global[d];
+    args.geometry.local[d] = geometry->local[d];
+  }
+  program->cpu_entry(args, cpu::WorkChunk{begin, end});
+}
+
+std::unique_ptr<PluginProgram> describe_kernel(const KernelDefinition& kernel) {
+  auto program = std::make_unique<PluginProgram>();
+  program->source = kernel.source;
+  program->name = kernel.name;
+  program->cpu_entry = kernel.cpu_entry;
+  for (const auto& parameter : kernel.parameters) program->parameter_names.push_back(parameter.name);
+  for (std::size_t i = 0; i < kernel.parameters.size(); ++i) {
+    const KernelParameter& parameter = kernel.parameters[i];
+    program->parameters.push_back({program->parameter_names[i].c_str(),
+                                   parameter.kind == ParameterKind::buffer ? DC_PARAMETER_BUFFER : DC_PARAMETER_SCALAR,
+                                   static_cast<std::int32_t>(parameter.type),
+                                   static_cast<std::int32_t>(parameter.access)});
+  }
+  dc_kernel_t& d = program->descriptor;
+  d.struct_size = sizeof(dc_kernel_t);
+  d.name = program->name.c_str();
+  d.dimensions = static_cast<std::uint32_t>(kernel.dimensions);
+  d.parameter_count = static_cast<std::uint32_t>(program->parameters.size());
+  d.parameters = program->parameters.data();
+  d.source = kernel.source ? kernel.source->text.c_str() : nullptr;
+  d.source_path = kernel.source ? kernel.source->path.c_str() : nullptr;
+  if (kernel.cpu_entry != nullptr) {
+    d.host_code = program.get();
+    d.run_host_chunk = &run_host_chunk;
+  }
+  return program;
+}
+
+static_assert(static_cast<int>(ScalarType::int32) == DC_SCALAR_INT32 &&
+              static_cast<int>(ScalarType::float64) == DC_SCALAR_FLOAT64 &&
+              static_cast<int>(Access::read_only) == DC_ACCESS_READ_ONLY &&
+              static_cast<int>(Access::write_only) == DC_ACCESS_WRITE_ONLY);
+
+// Upstream of an own-memory plugin device's pool: the plugin's allocate/release.
+class PluginMemoryAllocator final : public MemoryAllocator {
+ public:
+  explicit PluginMemoryAllocator(PluginAccelerator& device) : device_(device) {}
+  void* allocate(std::size_t bytes) noexcept override { return device_.allocate_memory(bytes); }
+  void deallocate(void* block, std::size_t) noexcept override { device_.release_memory(block); }
+  [[nodiscard]] std::string_view name() const noexcept override { return "plugin device memory"; }
+
+ private:
+  PluginAccelerator& device_;
+};
+
+}  // namespace
+
+// One launch on a plugin device. Finishes once the plugin completed it and the
+// submitting thread is done with it (copying writable host spans back).
+class PluginCommand final : public ExecutionState {
+ public:
+  PluginCommand(LaunchRequest&& request, std::string where)
+      : ExecutionState(std::move(request.result), std::move(request.stop)),
+        kernel_(std::move(request.kernel)),
+        arguments_(std::move(request.arguments)),
+        where_(std::move(where)) {}
+
+  [[nodiscard]] const KernelDefinition& kernel() const noexcept { return *kernel_; }
+  std::vector<LaunchArgument>& arguments() noexcept { return arguments_; }
+  std::vector<dc_launch_argument_t>& c_arguments() noexcept { return c_arguments_; }
+  std::vector<SpanCopy>& spans() noexcept { return spans_; }
+
+  /// Hands the command to the plugin: it stays alive until complete().
+  void hold(std::shared_ptr<PluginCommand> self) { self_ = std::move(self); }
+  void release_hold() noexcept { self_.reset(); }
+
+  static void complete(void* context, dc_status_t status, const char* message) {
+    const InternalThreadScope internal;  // a plugin's thread: never destroy a device here
+    auto* command = static_cast<PluginCommand*>(context);
+    if (command->completed_.exchange(true)) {
+      log(LogLevel::error, command->where_ + ": the plugin completed a launch twice; ignored");
+      return;
+    }
+    const std::shared_ptr<PluginCommand> self = std::move(command->self_);
+    if (status != DC_STATUS_OK) {
+      command->failure_ = message != nullptr && *message != '\0' ? message : "no message";
+    }
+    command->kernel_status_.store(status, std::memory_order_release);
+    command->kernel_status_.notify_all();
+    command->finish_part();
+  }
+  static std::int32_t cancel_requested(void* context) {
+    return static_cast<PluginCommand*>(context)->ExecutionState::cancel_requested() ? 1 : 0;
+  }
+
+  /// The kernel's status once the plugin completed it (waits).
+  [[nodiscard]] dc_status_t wait_for_kernel() const noexcept {
+    kernel_status_.wait(kPending, std::memory_order_acquire);
+    return kernel_status_.load(std::memory_order_acquire);
+  }
+
+  /// One of the two parts (kernel, submitter) is done; the second finishes the execution.
+  void finish_part() noexcept {
+    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    spans_.clear();  // temporary device copies: released before waiters return
+    const dc_status_t status = kernel_status_.load(std::memory_order_acquire);
+    if (status == DC_STATUS_OK && submit_error_ == nullptr) {
+      finish_succeeded();
+    } else if (status == DC_STATUS_CANCELLED) {
+      finish_cancelled();
+    } else if (submit_error_ != nullptr) {
+      finish_failed(submit_error_);
+    } else {
+      finish_failed(std::make_exception_ptr(ExecutionError("kernel '" + kernel_->name + "' failed on " + where_ +
+                                                           " (status " + std::to_string(status) + "): " + failure_)));
+    }
+  }
+  void set_submit_error(std::exception_ptr error) noexcept { submit_error_ = std::move(error); }
+
+ private:
+  static constexpr dc_status_t kPending = -1;
+  std::shared_ptr<const KernelDefinition> kernel_;
+  std::vector<LaunchArgument> arguments_;
+  std::vector<dc_launch_argument_t> c_arguments_;
+  std::vector<SpanCopy> spans_;
+  std::string where_;
+  std::shared_ptr<PluginCommand> self_;
+  std::atomic<bool> completed_{false};
+  std::atomic<dc_status_t> kernel_status_{kPending};
+  std::string failure_;
+  std::exception_ptr submit_error_;
+  std::atomic<int> remaining_{2};
+};
+
+/// A buffer's memory on a plugin device (own-memory devices only). Moves to
+/// the new version's memory when the plugin reloads.
+class PluginReplica final : public DeviceReplica {
+ public:
+  PluginReplica(std::shared_ptr<PluginAccelerator> owner, std::size_t size)
+      : device(std::move(owner)), bytes(size), memory(device->memory_pool().allocate(size)) {}
+  ~PluginReplica() override { device->forget(*this); }
+  std::shared_ptr<PluginAccelerator> device;  // what frees this memory stays alive
+  std::size_t bytes;
+  void* memory;
+  std::string lost;  // non-empty: the data could not be moved to a reloaded plugin
+};
+
+// A shared hold on serving_ that a thread may take again while it holds it
+// (launch() creates replicas and uploads through the public functions).
+class PluginAccelerator::ServingLock {
+ public:
+  explicit ServingLock(const PluginAccelerator& device) : device_(device) {
+    auto& held = held_by_this_thread();
+    if (std::find(held.begin(), held.end(), &device) != held.end()) return;
+    device.serving_.lock_shared();
+    held.push_back(&device);
+    locked_ = true;
+  }
+  ~ServingLock() {
+    if (!locked_) return;
+    auto& held = held_by_this_thread();
+    held.erase(std::find(held.begin(), held.end(), &device_));
+    device_.serving_.unlock_shared();
+  }
+  ServingLock(const ServingLock&) = delete;
+  ServingLock& operator=(const ServingLock&) = delete;
+
+ private:
+  static std::vector<const PluginAccelerator*>& held_by_this_thread() {
+    static thread_local std::vector<const PluginAccelerator*> held;
+    return held;
+  }
+  const PluginAccelerator& device_;
+  bool locked_ = false;
+};
+
+PluginAccelerator::PluginAccelerator(std::shared_ptr<PluginModule> module, std::uint32_t backend, std::uint32_t device)
+    : device_(device), module_(std::move(module)), backend_index_(backend) {
+  auto info = std::make_unique<DeviceInfo>(describe(*module_, this->backend()));
+  shares_host_ = std::find(info->features.begin(), info->features.end(), "shares-host-memory") != info->features.end();
+  info_.store(info.get(), std::memory_order_release);
+  infos_.push_back(std::move(info));
+  pool_ = shares_host_ ? host_memory_pool()
+                       : std::make_shared<MemoryPool>(std::make_unique<PluginMemoryAllocator>(*this),
+                                                      this->info().id + " (plugin " + module_->name() + ")");
+}
+
+PluginAccelerator::~PluginAccelerator() {
+  try {
+    synchronize();
+  } catch (const std::exception& error) {
+    log(LogLevel::warning, info().id + ": " + error.what());
+  }
+  release_programs();
+  pool_.reset();  // gives cached blocks back to the plugin while it is still loaded
+}
+
+DeviceInfo PluginAccelerator::describe(const PluginModule& module, const dc_backend_t& backend) const {
+  dc_device_info_t raw{};
+  raw.struct_size = sizeof(raw);
+  dc_message_t message{};
+  const dc_status_t status = backend.device_info(module.state(), device_, &raw, &message);
+  const std::string id = std::string(backend.name) + ":" + std::to_string(device_);
+  if (status != DC_STATUS_OK) {
+    throw DeviceUnavailableError("plugin '" + module.name() + "' cannot describe device " + id + ": " +
+                                 message_text(message, "no message"));
+  }
+  DeviceInfo info;
+  info.id = id;
+  info.backend = backend.name;
+  info.name = plugin_text(raw.name);
+  info.vendor = plugin_text(raw.vendor);
+  info.driver_version = plugin_text(raw.driver_version);
+  info.type = device_type(raw.type);
+  info.compute_units = raw.compute_units;
+  info.global_memory_bytes = raw.global_memory_bytes;
+  info.max_work_group_size = raw.max_work_group_size != 0 ? raw.max_work_group_size : 1024;
+  info.features.push_back("plugin " + module.name());
+  if (raw.shares_host_memory != 0) info.features.emplace_back("shares-host-memory");
+  if (raw.shares_host_memory == 0 && backend.allocate == nullptr) {
+    throw DeviceUnavailableError("plugin '" + module.name() + "': device " + id +
+                                 " has memory of its own but the backend has no allocate/upload/download");
+  }
+  return info;
+}
+
+[[noreturn]] void PluginAccelerator::fail(const char* operation, dc_status_t status, dc_message_t& message) const {
+  throw_status(status, info().id + " (plugin '" + module_->name() + "'): " + operation +
+                           " failed: " + message_text(message, "no message"));
+}
+
+void PluginAccelerator::check_usable() const {
+  if (!retired_.empty()) throw DeviceUnavailableError(info().id + ": " + retired_);
+}
+
+PluginProgram& PluginAccelerator::program_for(const KernelDefinition& kernel) const {
+  std::lock_guard lock(programs_mutex_);
+  auto& slot = programs_[&kernel];
+  if (slot && slot->describes(kernel)) return *slot;
+  if (slot && slot->program != nullptr) {
+    // Another kernel now lives at this address: the old program may still be queued.
+    dc_message_t message{};
+    (void)backend().synchronize(module_->state(), device_, &message);
+    backend().release_kernel(module_->state(), device_, slot->program);
+  }
+  slot = describe_kernel(kernel);
+  dc_message_t message{};
+  void* program = nullptr;
+  const dc_status_t status = backend().prepare_kernel(module_->state(), device_, &slot->descriptor, &program, &message);
+  if (status == DC_STATUS_OK && program != nullptr) {
+    slot->program = program;
+  } else if (status == DC_STATUS_OK) {
+    slot->unsupported = "the plugin prepared no program for it";
+  } else {
+    slot->unsupported =
+        (status == DC_STATUS_UNSUPPORTED ? "" : "preparing it failed: ") + message_text(message, "no reason given");
+  }
+  return *slot;
+}
+
+void PluginAccelerator::release_programs() noexcept {
+  std::lock_guard lock(programs_mutex_);
+  for (auto& [kernel, program] : programs_) {
+    if (program->program != nullptr) backend().release_kernel(module_->state(), device_, program->program);
+  }
+  programs_.clear();
+}
+
+bool PluginAccelerator::can_run(const KernelDefinition& kernel) const noexcept {
+  try {
+    const ServingLock serving(*this);
+    return retired_.empty() && program_for(kernel).program != nullptr;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::string PluginAccelerator::cannot_run_reason(const KernelDefinition& kernel) const {
+  const ServingLock serving(*this);
+  if (!retired_.empty()) return retired_;
+  return "kernel '" + kernel.name + "' cannot run on plugin '" + module_->name() +
+         "': " + program_for(kernel).unsupported;
+}
+
+// Buffers are prepared without holding serving_ (their locks come first: a
+// host read locks a buffer, then downloads through serving_); the plugin
+// version is then fixed, and replicas resolved, under serving_.
+std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request) {
+  {
+    const ServingLock serving(*this);
+    check_usable();
+    if (program_for(*request.kernel).program == nullptr) {
+      throw DeviceUnavailableError(cannot_run_reason(*request.kernel));
+    }
+  }
+  const Range global = request.global;
+  const Range local = request.local;
+  auto command = std::make_shared<PluginCommand>(std::move(request), info().id);
+  std::vector<dc_launch_argument_t>& c_arguments = command->c_arguments();
+  c_arguments.resize(command->arguments().size());
+  std::vector<PluginReplica*> replicas(c_arguments.size(), nullptr);
+  try {
+    for (std::size_t i = 0; i < c_arguments.size(); ++i) {
+      const LaunchArgument& argument = command->arguments()[i];
+      c_arguments[i].kind = argument.kind == ParameterKind::buffer ? DC_PARAMETER_BUFFER : DC_PARAMETER_SCALAR;
+      std::memcpy(c_arguments[i].scalar, argument.scalar, sizeof argument.scalar);
+      c_arguments[i].memory = argument.host_pointer;
+      c_arguments[i].elements = argument.elements;
+    }
+    if (!shares_host_) {
+      command->mutable_result().timings.transfer = prepare_device_arguments(
+          *this, command, command->arguments(), command->kernel(),
+          [&](std::size_t index, DeviceReplica& replica) { replicas[index] = &static_cast<PluginReplica&>(replica); },
+          [&](SpanCopy copy) { command->spans().push_back(std::move(copy)); });
+    } else {
+      for (auto& argument : command->arguments()) {
+        if (!argument.buffer) continue;
+        argument.buffer->prepare_host_device_access(argument.access);  // copies back from other devices
+        argument.buffer->record_access(command, argument.access != Access::read_only, /*on_host=*/true);
+      }
+    }
+  } catch (...) {
+    command->set_submit_error(std::current_exception());
+    command->finish_part();
+    command->finish_part();
+    return command;
+  }
+  if (command->ExecutionState::cancel_requested()) {
+    command->finish_cancelled();
+    return command;
+  }
+  {
+    const ServingLock serving(*this);
+    try {
+      check_usable();
+      for (std::size_t i = 0; i < replicas.size(); ++i) {
+        if (replicas[i] == nullptr) continue;
+        if (!replicas[i]->lost.empty()) throw DeviceError(replicas[i]->lost);
+        c_arguments[i].memory = replicas[i]->memory;  // where a reload may have moved it
+      }
+      submit(command, program_for(command->kernel()).program, global, local);
+    } catch (...) {
+      command->set_submit_error(std::current_exception());
+      command->finish_part();
+      command->finish_part();
+      return command;
+    }
+    // Writable host spans: copied back here once the kernel succeeded.
+    const bool writes_back = std::any_of(command->spans().begin(), command->spans().end(),
+                                         [](const SpanCopy& copy) { return copy.write_back; });
+    if (writes_back && command->wait_for_kernel() == DC_STATUS_OK) {
+      try {
+        for (const SpanCopy& copy : command->spans()) {
+          if (copy.write_back) download(*copy.copy, copy.host, copy.bytes);
+        }
+      } catch (...) {
+        command->set_submit_error(std::current_exception());
+      }
+    }
+  }
+  command->finish_part();
+  return command;
+}
+
+void PluginAccelerator::submit(const std::shared_ptr<PluginCommand>& held, void* program, const Range& global,
+                               const Range& local) {
+  PluginCommand& command = *held;
+  dc_launch_t launch{};
+  launch.struct_size = sizeof(launch);
+  launch.program = program;
+  for (int d = 0; d < 3; ++d) {
+    launch.geometry.global[d] = global[d];
+    launch.geometry.local[d] = local[d];
+  }
+  launch.argument_count = static_cast<std::uint32_t>(command.c_arguments().size());
+  launch.arguments = command.c_arguments().data();
+  launch.completion_context = &command;
+  launch.complete = &PluginCommand::complete;
+  launch.cancel_requested = &PluginCommand::cancel_requested;
+  command.mark_started();
+  command.hold(held);
+  dc_message_t message{};
+  const dc_status_t status = backend().launch(module_->state(), device_, &launch, &message);
+  if (status != DC_STATUS_OK) {
+    command.release_hold();
+    fail("launching kernel", status, message);
+  }
+}
+
+void PluginAccelerator::synchronize() {
+  const ServingLock serving(*this);
+  dc_message_t message{};
+  const dc_status_t status = backend().synchronize(module_->state(), device_, &message);
+  if (status != DC_STATUS_OK) fail("synchronize", status, message);
+}
+
+std::unique_ptr<DeviceReplica> PluginAccelerator::create_replica(std::size_t bytes) {
+  const ServingLock serving(*this);
+  check_usable();
+  auto replica =
+      std::make_unique<PluginReplica>(std::static_pointer_cast<PluginAccelerator>(shared_from_this()), bytes);
+  std::lock_guard lock(replicas_mutex_);
+  replicas_.insert(replica.get());
+  return replica;
+}
+
+void PluginAccelerator::upload(DeviceReplica& replica, const void* host, std::size_t bytes) {
+  const ServingLock serving(*this);
+  auto& memory = static_cast<PluginReplica&>(replica);
+  if (!memory.lost.empty()) throw DeviceError(memory.lost);
+  dc_message_t message{};
+  const dc_status_t status = backend().upload(module_->state(), device_, memory.memory, host, bytes, &message);
+  if (status != DC_STATUS_OK) fail("upload", status, message);
+}
+
+void PluginAccelerator::download(DeviceReplica& replica, void* host, std::size_t bytes) {
+  const ServingLock serving(*this);
+  auto& memory = static_cast<PluginReplica&>(replica);
+  if (!memory.lost.empty()) throw DeviceError(memory.lost);
+  dc_message_t message{};
+  const dc_status_t status = backend().download(module_->state(), device_, memory.memory, host, bytes, &message);
+  if (status != DC_STATUS_OK) fail("download", status, message);
+}
+
+void* PluginAccelerator::allocate_memory(std::size_t bytes) noexcept {
+  std::lock_guard lock(memory_mutex_);
+  void* memory = nullptr;
+  dc_message_t message{};
+  if (backend().allocate(module_->state(), device_, bytes, &memory, &message) != DC_STATUS_OK) {
+    log(LogLevel::debug, info().id + ": allocate failed: " + message_text(message, "no message"));
+    return nullptr;
+  }
+  return memory;
+}
+
+void PluginAccelerator::release_memory(void* memory) noexcept {
+  std::lock_guard lock(memory_mutex_);
+  if (memory != nullptr) backend().release(module_->state(), device_, memory);
+}
+
+void PluginAccelerator::forget(PluginReplica& replica) noexcept {
+  std::lock_guard lock(replicas_mutex_);
+  replicas_.erase(&replica);
+  pool_->deallocate(replica.memory, replica.bytes);
+}
+
+void PluginAccelerator::migrate_replicas(const std::shared_ptr<PluginModule>& module, std::uint32_t backend) {
+  // Called with serving_ held exclusively and replicas_mutex_ held: nothing else
+  // uses the plugin's memory now. Save every replica, give the old memory back,
+  // switch versions, and put the data into the new version's memory.
+  std::vector<std::vector<std::byte>> saved;
+  saved.reserve(replicas_.size());
+  std::vector<PluginReplica*> replicas(replicas_.begin(), replicas_.end());
+  for (PluginReplica* replica : replicas) {
+    std::vector<std::byte> data(replica->lost.empty() ? replica->bytes : 0);
+    dc_message_t message{};
+    if (!data.empty() && this->backend().download(module_->state(), device_, replica->memory, data.data(), data.size(),
+                                                  &message) != DC_STATUS_OK) {
+      replica->lost = info().id + ": a buffer's data was lost while plugin '" + module_->name() +
+                      "' reloaded (download failed: " + message_text(message, "no message") + ")";
+      data.clear();
+    }
+    saved.push_back(std::move(data));
+    pool_->deallocate(replica->memory, replica->bytes);
+    replica->memory = nullptr;
+  }
+  pool_->trim();  // every block of the old version goes back to it
+  {
+    std::lock_guard lock(memory_mutex_);  // a trim on another thread may be releasing memory
+    module_ = module;
+    backend_index_ = backend;
+  }
+  for (std::size_t i = 0; i < replicas.size(); ++i) {
+    PluginReplica& replica = *replicas[i];
+    if (!replica.lost.empty()) continue;
+    try {
+      replica.memory = pool_->allocate(replica.bytes);
+    } catch (const std::exception& error) {
+      replica.lost =
+          info().id + ": a buffer's data was lost while plugin '" + module_->name() + "' reloaded: " + error.what();
+      continue;
+    }
+    dc_message_t message{};
+    if (!saved[i].empty() && this->backend().upload(module_->state(), device_, replica.memory, saved[i].data(),
+                                                    saved[i].size(), &message) != DC_STATUS_OK) {
+      replica.lost = info().id + ": a buffer's data was lost while plugin '" + module_->name() +
+                     "' reloaded (upload failed: " + message_text(message, "no message") + ")";
+    }
+  }
+}
+
+void PluginAccelerator::replace(std::shared_ptr<PluginModule> module, std::uint32_t backend) {
+  auto info = std::make_unique<DeviceInfo>(describe(*module, module->table().backends[backend]));
+  const bool shares_host =
+      std::find(info->features.begin(), info->features.end(), "shares-host-memory") != info->features.end();
+  if (shares_host != shares_host_) {
+    throw DeviceError(info->id + ": the new version of plugin '" + module->name() +
+                      "' changes whether the device shares host memory; restart to use it");
+  }
+  swapping_.store(true, std::memory_order_release);  // selectors route new work elsewhere
+  {
+    std::unique_lock exclusive(serving_);  // waits for submissions in progress
+    dc_message_t message{};
+    if (this->backend().synchronize(module_->state(), device_, &message) != DC_STATUS_OK) {
+      log(LogLevel::warning, this->info().id + ": draining before reload failed: " + message_text(message, "?"));
+    }
+    release_programs();  // kernels are prepared again by the new version on first use
+    const std::shared_ptr<PluginModule> previous = module_;
+    {
+      std::lock_guard lock(replicas_mutex_);
+      migrate_replicas(module, backend);
+    }
+    retired_.clear();
+    {
+      std::lock_guard lock(infos_mutex_);
+      info_.store(info.get(), std::memory_order_release);
+      infos_.push_back(std::move(info));
+    }
+  }
+  swapping_.store(false, std::memory_order_release);
+}
+
+void PluginAccelerator::retire(std::string reason) {
+  swapping_.store(true, std::memory_order_release);
+  {
+    std::unique_lock exclusive(serving_);
+    retired_ = std::move(reason);
+  }
+  swapping_.store(false, std::memory_order_release);
+}
+
+std::shared_ptr<PluginAccelerator> make_plugin_device(std::shared_ptr<PluginModule> module, std::uint32_t backend,
+                                                      std::uint32_t device) {
+  return make_shared_device(new PluginAccelerator(std::move(module), backend, device));
+}
+
+}  // namespace dotcompute::runtime

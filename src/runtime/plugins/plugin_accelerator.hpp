@@ -1,0 +1,92 @@
+// A device of a plugin backend: the Accelerator interface over a dc_backend_t,
+// able to switch to a new version of its plugin while the runtime runs.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "dotcompute/accelerator.hpp"
+#include "plugin_module.hpp"
+
+namespace dotcompute::runtime {
+
+class PluginReplica;
+class PluginCommand;
+struct PluginProgram;
+
+/// Thread-safe. Create with make_plugin_device (its last reference may drop on a plugin's thread).
+class PluginAccelerator final : public Accelerator {
+ public:
+  /// Device `device` of backend `backend` of `module`, with id "<backend>:<device>".
+  /// Throws DeviceUnavailableError when the plugin cannot describe it.
+  PluginAccelerator(std::shared_ptr<PluginModule> module, std::uint32_t backend, std::uint32_t device);
+  ~PluginAccelerator() override;
+
+  [[nodiscard]] const DeviceInfo& info() const noexcept override { return *info_.load(std::memory_order_acquire); }
+  [[nodiscard]] bool can_run(const KernelDefinition& kernel) const noexcept override;
+  [[nodiscard]] std::string cannot_run_reason(const KernelDefinition& kernel) const override;
+  [[nodiscard]] bool shares_host_memory() const noexcept override { return shares_host_; }
+  [[nodiscard]] MemoryPool& memory_pool() noexcept override { return *pool_; }
+  [[nodiscard]] bool accepting_work() const noexcept override { return !swapping_.load(std::memory_order_acquire); }
+  [[nodiscard]] std::shared_ptr<ExecutionState> launch(LaunchRequest request) override;
+  void synchronize() override;
+  [[nodiscard]] std::unique_ptr<DeviceReplica> create_replica(std::size_t bytes) override;
+  void upload(DeviceReplica& replica, const void* host, std::size_t bytes) override;
+  void download(DeviceReplica& replica, void* host, std::size_t bytes) override;
+
+  /// Hot reload: stops taking new work, drains what is in flight, moves every
+  /// buffer's data into memory of `module`, drops the compiled kernels and
+  /// serves from `module` from now on. Throws DeviceError, changing nothing,
+  /// when the new version cannot serve this device.
+  void replace(std::shared_ptr<PluginModule> module, std::uint32_t backend);
+  /// The device no longer exists in the plugin's new version: its work fails with `reason`.
+  void retire(std::string reason);
+
+  // --- for PluginReplica and the device's memory pool ----------------------
+  void* allocate_memory(std::size_t bytes) noexcept;
+  void release_memory(void* memory) noexcept;
+  void forget(PluginReplica& replica) noexcept;
+
+ private:
+  class ServingLock;
+  [[nodiscard]] DeviceInfo describe(const PluginModule& module, const dc_backend_t& backend) const;
+  [[nodiscard]] const dc_backend_t& backend() const noexcept { return module_->table().backends[backend_index_]; }
+  // The prepared program of `kernel`, preparing it on first use. Call while serving.
+  PluginProgram& program_for(const KernelDefinition& kernel) const;
+  void release_programs() noexcept;
+  // Hands `command` to the plugin. Call while serving; throws what launch() reported.
+  void submit(const std::shared_ptr<PluginCommand>& command, void* program, const Range& global, const Range& local);
+  void migrate_replicas(const std::shared_ptr<PluginModule>& module, std::uint32_t backend);
+  [[noreturn]] void fail(const char* operation, dc_status_t status, dc_message_t& message) const;
+  void check_usable() const;
+
+  const std::uint32_t device_;
+  bool shares_host_ = false;
+  mutable std::shared_mutex serving_;  // shared: any use of module_; exclusive: replace()
+  std::shared_ptr<PluginModule> module_;
+  std::uint32_t backend_index_;
+  std::string retired_;  // non-empty: gone after a reload
+  std::atomic<bool> swapping_{false};
+  std::atomic<const DeviceInfo*> info_{nullptr};
+  std::mutex infos_mutex_;
+  std::vector<std::unique_ptr<DeviceInfo>> infos_;  // every version's, so that info() references stay valid
+  mutable std::mutex programs_mutex_;
+  mutable std::unordered_map<const KernelDefinition*, std::unique_ptr<PluginProgram>> programs_;
+  std::mutex replicas_mutex_;
+  std::unordered_set<PluginReplica*> replicas_;
+  std::mutex memory_mutex_;  // allocate_memory / release_memory against the version switch
+  std::shared_ptr<MemoryPool> pool_;
+};
+
+/// Owns a new PluginAccelerator (see make_shared_device).
+[[nodiscard]] std::shared_ptr<PluginAccelerator> make_plugin_device(std::shared_ptr<PluginModule> module,
+                                                                    std::uint32_t backend, std::uint32_t device);
+
+}  // namespace dotcompute::runtime
