@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "component_name.hpp"
 #include "dotcompute/errors.hpp"
 
 namespace dotcompute {
@@ -12,11 +13,6 @@ namespace dotcompute {
 namespace {
 
 const std::set<std::string> kLogLevels = {"trace", "debug", "info", "warning", "error", "off"};
-
-// Backend and plugin contribution names: [a-z0-9_]+.
-bool is_name(const std::string& name) {
-  return !name.empty() && name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
-}
 
 bool is_sha256_hex(const std::string& digest) {
   return digest.size() == 64 && digest.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
@@ -91,10 +87,10 @@ void RuntimeOptions::validate() const {
   if (plugin_reload_interval_ms < 10) {
     problems.push_back("plugin_reload_interval_ms " + std::to_string(plugin_reload_interval_ms) + " is below 10");
   }
-  if (!backend_selector.empty() && !is_name(backend_selector)) {
+  if (!backend_selector.empty() && !runtime::is_component_name(backend_selector)) {
     problems.push_back("backend_selector '" + backend_selector + "' is not a name ([a-z0-9_]+)");
   }
-  if (!memory_manager.empty() && !is_name(memory_manager)) {
+  if (!memory_manager.empty() && !runtime::is_component_name(memory_manager)) {
     problems.push_back("memory_manager '" + memory_manager + "' is not a name ([a-z0-9_]+)");
   }
   for (const auto entry : in_process_plugins) {
@@ -107,7 +103,7 @@ void RuntimeOptions::validate() const {
     problems.push_back("log_level '" + log_level + "' is not one of trace, debug, info, warning, error, off");
   }
   for (const auto& backend : backends) {
-    if (!is_name(backend)) {
+    if (!runtime::is_component_name(backend)) {
       problems.push_back("backends: '" + backend +
                          "' is not a backend name (cpu, opencl, cuda or a plugin's, [a-z0-9_]+)");
     }

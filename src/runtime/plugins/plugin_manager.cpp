@@ -20,6 +20,18 @@ bool looks_like_shared_library(const std::filesystem::path& file) {
   return name.ends_with(".so") || name.find(".so.") != std::string::npos;
 }
 
+// A name contributions of `mine` and `theirs` (the arrays at `count`/`items`) share, or "".
+template <class Item>
+std::string shared_name(const dc_plugin_t& mine, const dc_plugin_t& theirs, std::uint32_t dc_plugin_t::*count,
+                        const Item* dc_plugin_t::*items) {
+  for (std::uint32_t i = 0; i < mine.*count; ++i) {
+    for (std::uint32_t j = 0; j < theirs.*count; ++j) {
+      if (std::string_view((mine.*items)[i].name) == (theirs.*items)[j].name) return (mine.*items)[i].name;
+    }
+  }
+  return {};
+}
+
 std::string lowercase(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
@@ -129,26 +141,13 @@ std::string StandardPluginManager::clash(const PluginModule& module, const Entry
     const std::string where = " (plugin '" + other->module->name() + "' from " + other->record.path + ")";
     if (other->module->name() == module.name())
       return "a plugin named '" + module.name() + "' is already loaded" + where;
-    for (std::uint32_t i = 0; i < table.backend_count; ++i) {
-      for (std::uint32_t j = 0; j < taken.backend_count; ++j) {
-        if (std::string(table.backends[i].name) == taken.backends[j].name) {
-          return "backend '" + std::string(table.backends[i].name) + "' is already provided" + where;
-        }
-      }
-    }
-    for (std::uint32_t i = 0; i < table.selector_count; ++i) {
-      for (std::uint32_t j = 0; j < taken.selector_count; ++j) {
-        if (std::string(table.selectors[i].name) == taken.selectors[j].name) {
-          return "selector '" + std::string(table.selectors[i].name) + "' is already provided" + where;
-        }
-      }
-    }
-    for (std::uint32_t i = 0; i < table.memory_manager_count; ++i) {
-      for (std::uint32_t j = 0; j < taken.memory_manager_count; ++j) {
-        if (std::string(table.memory_managers[i].name) == taken.memory_managers[j].name) {
-          return "memory manager '" + std::string(table.memory_managers[i].name) + "' is already provided" + where;
-        }
-      }
+    const std::pair<const char*, std::string> shared[] = {
+        {"backend", shared_name(table, taken, &dc_plugin_t::backend_count, &dc_plugin_t::backends)},
+        {"selector", shared_name(table, taken, &dc_plugin_t::selector_count, &dc_plugin_t::selectors)},
+        {"memory manager",
+         shared_name(table, taken, &dc_plugin_t::memory_manager_count, &dc_plugin_t::memory_managers)}};
+    for (const auto& [kind, name] : shared) {
+      if (!name.empty()) return std::string(kind) + " '" + name + "' is already provided" + where;
     }
   }
   return {};

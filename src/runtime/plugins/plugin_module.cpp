@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "../component_name.hpp"
 #include "../log.hpp"
 #include "dotcompute/backend/device_lifetime.hpp"
 #include "plugin_file_checks.hpp"
@@ -20,13 +21,7 @@ namespace {
 constexpr std::uint32_t kMaxContributions = 64;
 constexpr const char* kRuntimeVersion = "0.1.0";
 
-bool is_name(const char* name) {
-  if (name == nullptr || *name == '\0') return false;
-  for (const char* c = name; *c != '\0'; ++c) {
-    if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_')) return false;
-  }
-  return true;
-}
+bool is_name(const char* name) { return name != nullptr && is_component_name(name); }
 
 std::string quoted(const char* text) { return text != nullptr ? "'" + std::string(text) + "'" : "(null)"; }
 
@@ -117,6 +112,21 @@ std::string contributions_problem(const dc_plugin_t& table) {
     }
   }
   return {};
+}
+
+// Why `table` is malformed, or "" (ABI version, sizes, names, missing functions).
+std::string table_problem(const dc_plugin_t* table) {
+  if (table == nullptr) return "its entry point returned no table";
+  if (table->abi_version != DC_PLUGIN_ABI_VERSION) {
+    return "wrong ABI version " + std::to_string(table->abi_version) + " (this runtime speaks version " +
+           std::to_string(DC_PLUGIN_ABI_VERSION) + ")";
+  }
+  if (table->struct_size < sizeof(dc_plugin_t)) {
+    return "its table declares " + std::to_string(table->struct_size) + " bytes, fewer than the " +
+           std::to_string(sizeof(dc_plugin_t)) + " of ABI version " + std::to_string(DC_PLUGIN_ABI_VERSION);
+  }
+  if (!is_name(table->name)) return "plugin name " + quoted(table->name) + " is not [a-z0-9_]+";
+  return contributions_problem(*table);
 }
 
 // A folder only this process's user can enter (mkdtemp: mode 0700), for
@@ -221,20 +231,6 @@ PluginModule::~PluginModule() {
 std::string message_text(dc_message_t& message, const char* fallback) {
   message.text[DC_MESSAGE_CAPACITY - 1] = '\0';
   return message.text[0] != '\0' ? std::string(message.text) : std::string(fallback);
-}
-
-std::string table_problem(const dc_plugin_t* table) {
-  if (table == nullptr) return "its entry point returned no table";
-  if (table->abi_version != DC_PLUGIN_ABI_VERSION) {
-    return "wrong ABI version " + std::to_string(table->abi_version) + " (this runtime speaks version " +
-           std::to_string(DC_PLUGIN_ABI_VERSION) + ")";
-  }
-  if (table->struct_size < sizeof(dc_plugin_t)) {
-    return "its table declares " + std::to_string(table->struct_size) + " bytes, fewer than the " +
-           std::to_string(sizeof(dc_plugin_t)) + " of ABI version " + std::to_string(DC_PLUGIN_ABI_VERSION);
-  }
-  if (!is_name(table->name)) return "plugin name " + quoted(table->name) + " is not [a-z0-9_]+";
-  return contributions_problem(*table);
 }
 
 PluginLoad load_plugin_file(const std::filesystem::path& file, const PluginLoadSettings& settings) {

@@ -64,9 +64,6 @@ struct PluginLoadSettings {
 /// Loads a plugin linked into the process from its entry point.
 [[nodiscard]] PluginLoad load_in_process_plugin(dc_plugin_entry_fn entry, const PluginLoadSettings& settings);
 
-/// Why `table` is malformed, or "" (ABI version, sizes, names, missing functions).
-[[nodiscard]] std::string table_problem(const dc_plugin_t* table);
-
 /// The message a plugin wrote, made safe to read (NUL-terminated), or `fallback` when empty.
 [[nodiscard]] std::string message_text(dc_message_t& message, const char* fallback);
 
