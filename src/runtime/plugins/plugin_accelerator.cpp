@@ -8,6 +8,7 @@
 #include "dotcompute/backend/device_lifetime.hpp"
 #include "dotcompute/backend/execution_state.hpp"
 #include "dotcompute/errors.hpp"
+#include "plugin_command.hpp"
 
 namespace dotcompute::runtime {
 
@@ -128,83 +129,6 @@ class PluginMemoryAllocator final : public MemoryAllocator {
 };
 
 }  // namespace
-
-// One launch on a plugin device. Finishes once the plugin completed it and the
-// submitting thread is done with it (copying writable host spans back).
-class PluginCommand final : public ExecutionState {
- public:
-  PluginCommand(LaunchRequest&& request, std::string where)
-      : ExecutionState(std::move(request.result), std::move(request.stop)),
-        kernel_(std::move(request.kernel)),
-        arguments_(std::move(request.arguments)),
-        where_(std::move(where)) {}
-
-  [[nodiscard]] const KernelDefinition& kernel() const noexcept { return *kernel_; }
-  std::vector<LaunchArgument>& arguments() noexcept { return arguments_; }
-  std::vector<dc_launch_argument_t>& c_arguments() noexcept { return c_arguments_; }
-  std::vector<SpanCopy>& spans() noexcept { return spans_; }
-
-  /// Hands the command to the plugin: it stays alive until complete().
-  void hold(std::shared_ptr<PluginCommand> self) { self_ = std::move(self); }
-  void release_hold() noexcept { self_.reset(); }
-
-  static void complete(void* context, dc_status_t status, const char* message) {
-    const InternalThreadScope internal;  // a plugin's thread: never destroy a device here
-    auto* command = static_cast<PluginCommand*>(context);
-    if (command->completed_.exchange(true)) {
-      log(LogLevel::error, command->where_ + ": the plugin completed a launch twice; ignored");
-      return;
-    }
-    const std::shared_ptr<PluginCommand> self = std::move(command->self_);
-    if (status != DC_STATUS_OK) {
-      command->failure_ = message != nullptr && *message != '\0' ? message : "no message";
-    }
-    command->kernel_status_.store(status, std::memory_order_release);
-    command->kernel_status_.notify_all();
-    command->finish_part();
-  }
-  static std::int32_t cancel_requested(void* context) {
-    return static_cast<PluginCommand*>(context)->ExecutionState::cancel_requested() ? 1 : 0;
-  }
-
-  /// The kernel's status once the plugin completed it (waits).
-  [[nodiscard]] dc_status_t wait_for_kernel() const noexcept {
-    kernel_status_.wait(kPending, std::memory_order_acquire);
-    return kernel_status_.load(std::memory_order_acquire);
-  }
-
-  /// One of the two parts (kernel, submitter) is done; the second finishes the execution.
-  void finish_part() noexcept {
-    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-    spans_.clear();  // temporary device copies: released before waiters return
-    const dc_status_t status = kernel_status_.load(std::memory_order_acquire);
-    if (status == DC_STATUS_OK && submit_error_ == nullptr) {
-      finish_succeeded();
-    } else if (status == DC_STATUS_CANCELLED) {
-      finish_cancelled();
-    } else if (submit_error_ != nullptr) {
-      finish_failed(submit_error_);
-    } else {
-      finish_failed(std::make_exception_ptr(ExecutionError("kernel '" + kernel_->name + "' failed on " + where_ +
-                                                           " (status " + std::to_string(status) + "): " + failure_)));
-    }
-  }
-  void set_submit_error(std::exception_ptr error) noexcept { submit_error_ = std::move(error); }
-
- private:
-  static constexpr dc_status_t kPending = -1;
-  std::shared_ptr<const KernelDefinition> kernel_;
-  std::vector<LaunchArgument> arguments_;
-  std::vector<dc_launch_argument_t> c_arguments_;
-  std::vector<SpanCopy> spans_;
-  std::string where_;
-  std::shared_ptr<PluginCommand> self_;
-  std::atomic<bool> completed_{false};
-  std::atomic<dc_status_t> kernel_status_{kPending};
-  std::string failure_;
-  std::exception_ptr submit_error_;
-  std::atomic<int> remaining_{2};
-};
 
 /// A buffer's memory on a plugin device (own-memory devices only). Moves to
 /// the new version's memory when the plugin reloads.
@@ -394,9 +318,7 @@ std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request)
       }
     }
   } catch (...) {
-    command->set_submit_error(std::current_exception());
-    command->finish_part();
-    command->finish_part();
+    command->fail_submission(std::current_exception());
     return command;
   }
   if (command->ExecutionState::cancel_requested()) {
@@ -414,9 +336,7 @@ std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request)
       }
       submit(command, program_for(command->kernel()).program, global, local);
     } catch (...) {
-      command->set_submit_error(std::current_exception());
-      command->finish_part();
-      command->finish_part();
+      command->fail_submission(std::current_exception());
       return command;
     }
     // Writable host spans: copied back here once the kernel succeeded.

@@ -1,0 +1,65 @@
+// One launch on a plugin device: the ExecutionState the runtime hands out and
+// the completion context the plugin calls back.
+#pragma once
+
+#include <atomic>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dotcompute/accelerator.hpp"
+#include "dotcompute/backend/device_arguments.hpp"
+#include "dotcompute/backend/execution_state.hpp"
+#include "dotcompute/plugin_abi.h"
+
+namespace dotcompute::runtime {
+
+/// Finishes once both parts are done: the plugin completed the kernel, and
+/// the submitting thread is done with it (copying writable host spans back).
+/// Thread-safe as described per member.
+class PluginCommand final : public ExecutionState {
+ public:
+  /// `device` names the device in error messages.
+  PluginCommand(LaunchRequest&& request, std::string device);
+
+  [[nodiscard]] const KernelDefinition& kernel() const noexcept { return *kernel_; }
+  // Filled by the submitting thread before the command goes to the plugin.
+  std::vector<LaunchArgument>& arguments() noexcept { return arguments_; }
+  std::vector<dc_launch_argument_t>& c_arguments() noexcept { return c_arguments_; }
+  std::vector<SpanCopy>& spans() noexcept { return spans_; }
+
+  /// Hands the command to the plugin: it stays alive until complete().
+  void hold(std::shared_ptr<PluginCommand> self) { self_ = std::move(self); }
+  void release_hold() noexcept { self_.reset(); }
+
+  /// dc_launch_t::complete: the plugin's report, once (a second one is logged and ignored).
+  static void complete(void* context, dc_status_t status, const char* message);
+  /// dc_launch_t::cancel_requested.
+  static std::int32_t cancel_requested(void* context);
+
+  /// Waits until the plugin completed the kernel; its status.
+  [[nodiscard]] dc_status_t wait_for_kernel() const noexcept;
+  /// The submitting thread's part is done (after the plugin took the command).
+  void finish_part() noexcept;
+  /// The submitting thread's part failed with `error` (before or after the plugin took it).
+  void set_submit_error(std::exception_ptr error) noexcept { submit_error_ = std::move(error); }
+  /// The command never reached the plugin: it fails with `error`.
+  void fail_submission(std::exception_ptr error) noexcept;
+
+ private:
+  static constexpr dc_status_t kPending = -1;
+  std::shared_ptr<const KernelDefinition> kernel_;
+  std::vector<LaunchArgument> arguments_;
+  std::vector<dc_launch_argument_t> c_arguments_;
+  std::vector<SpanCopy> spans_;
+  std::string device_;
+  std::shared_ptr<PluginCommand> self_;
+  std::atomic<bool> completed_{false};
+  std::atomic<dc_status_t> kernel_status_{kPending};
+  std::string failure_;
+  std::exception_ptr submit_error_;
+  std::atomic<int> remaining_{2};
+};
+
+}  // namespace dotcompute::runtime
