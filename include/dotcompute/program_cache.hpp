@@ -47,6 +47,8 @@ class ProgramCache {
 
   /// $DOTCOMPUTE_CACHE_DIR, else $XDG_CACHE_HOME/dotcompute, else $HOME/.cache/dotcompute.
   [[nodiscard]] static std::filesystem::path default_directory();
+  /// `chosen` (a RuntimeOptions::cache_directory; may be null) when non-empty, else default_directory().
+  [[nodiscard]] static std::filesystem::path directory_or_default(const char* chosen);
 
   [[nodiscard]] std::optional<std::vector<std::byte>> load(const ProgramCacheKey& key) const;
   /// Stores `payload`; false when the directory cannot be written.

@@ -68,6 +68,10 @@ fs::path ProgramCache::default_directory() {
   return fs::temp_directory_path() / "dotcompute-cache";
 }
 
+fs::path ProgramCache::directory_or_default(const char* chosen) {
+  return chosen != nullptr && *chosen != '\0' ? fs::path(chosen) : default_directory();
+}
+
 fs::path ProgramCache::entry_path(const ProgramCacheKey& key) const {
   const std::string canonical = key.canonical();
   char name[32];

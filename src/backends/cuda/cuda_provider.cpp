@@ -95,7 +95,5 @@ class CudaProvider final : public AcceleratorProvider {
 /// where compiled programs are cached ("" = ProgramCache::default_directory()).
 extern "C" __attribute__((visibility("default"))) dotcompute::AcceleratorProvider*
 dotcompute_backend_cuda_create_provider(const char* cache_directory) {
-  const std::string directory = cache_directory != nullptr ? cache_directory : "";
-  return new dotcompute::cuda::CudaProvider(directory.empty() ? dotcompute::ProgramCache::default_directory()
-                                                              : std::filesystem::path(directory));
+  return new dotcompute::cuda::CudaProvider(dotcompute::ProgramCache::directory_or_default(cache_directory));
 }

@@ -68,7 +68,5 @@ class OpenClProvider final : public AcceleratorProvider {
 /// where compiled programs are cached ("" = ProgramCache::default_directory()).
 extern "C" __attribute__((visibility("default"))) dotcompute::AcceleratorProvider*
 dotcompute_backend_opencl_create_provider(const char* cache_directory) {
-  const std::string directory = cache_directory != nullptr ? cache_directory : "";
-  return new dotcompute::opencl::OpenClProvider(directory.empty() ? dotcompute::ProgramCache::default_directory()
-                                                                  : std::filesystem::path(directory));
+  return new dotcompute::opencl::OpenClProvider(dotcompute::ProgramCache::directory_or_default(cache_directory));
 }
