@@ -144,31 +144,34 @@ class PluginReplica final : public DeviceReplica {
 };
 
 // A shared hold on serving_ that a thread may take again while it holds it
-// (launch() creates replicas and uploads through the public functions).
+// (launch() creates replicas and uploads through the public functions). The
+// holds a thread has taken are the locks on its stack, linked innermost first;
+// the thread-local head is a plain pointer (no destructor), so a device
+// destroyed during static destruction, after the thread's thread-local objects
+// are gone, can still take it.
 class PluginAccelerator::ServingLock {
  public:
   explicit ServingLock(const PluginAccelerator& device) : device_(device) {
-    auto& held = held_by_this_thread();
-    if (std::find(held.begin(), held.end(), &device) != held.end()) return;
+    for (const ServingLock* held = innermost_; held != nullptr; held = held->outer_) {
+      if (&held->device_ == &device) return;  // this thread holds it already
+    }
     device.serving_.lock_shared();
-    held.push_back(&device);
+    outer_ = innermost_;
+    innermost_ = this;
     locked_ = true;
   }
   ~ServingLock() {
     if (!locked_) return;
-    auto& held = held_by_this_thread();
-    held.erase(std::find(held.begin(), held.end(), &device_));
+    innermost_ = outer_;  // scoped locks: this one is the innermost
     device_.serving_.unlock_shared();
   }
   ServingLock(const ServingLock&) = delete;
   ServingLock& operator=(const ServingLock&) = delete;
 
  private:
-  static std::vector<const PluginAccelerator*>& held_by_this_thread() {
-    static thread_local std::vector<const PluginAccelerator*> held;
-    return held;
-  }
+  static inline thread_local const ServingLock* innermost_ = nullptr;
   const PluginAccelerator& device_;
+  const ServingLock* outer_ = nullptr;
   bool locked_ = false;
 };
 

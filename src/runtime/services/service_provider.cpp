@@ -62,28 +62,43 @@ class OwnedInstances {
   std::vector<Slot*> slots_;
 };
 
-// The chain of services being resolved on this thread, for error messages and cycle detection.
-struct Frame {
-  const void* core;
-  std::size_t index;
-  const std::string* name;
-};
-thread_local std::vector<Frame> resolution_stack;
-
-std::string chain_text() {
-  std::string text;
-  for (const Frame& frame : resolution_stack) text += (text.empty() ? "" : " -> ") + *frame.name;
-  return text;
-}
-
+// The chain of services being resolved on this thread, for error messages and
+// cycle detection: frames on the resolving thread's stack, linked innermost
+// first. The thread-local head is a plain pointer (no destructor), so a
+// resolution during static destruction, after this thread's thread-local
+// objects are gone, still works.
 class StackFrame {
  public:
-  StackFrame(const void* core, std::size_t index, const std::string& name) {
-    resolution_stack.push_back({core, index, &name});
+  StackFrame(const void* core, std::size_t index, const std::string& name)
+      : core_(core), index_(index), name_(name), outer_(innermost_) {
+    innermost_ = this;
   }
-  ~StackFrame() { resolution_stack.pop_back(); }
+  ~StackFrame() { innermost_ = outer_; }
   StackFrame(const StackFrame&) = delete;
   StackFrame& operator=(const StackFrame&) = delete;
+
+  /// Whether `index` of `core` is being resolved on this thread.
+  static bool active(const void* core, std::size_t index) {
+    for (const StackFrame* frame = innermost_; frame != nullptr; frame = frame->outer_) {
+      if (frame->core_ == core && frame->index_ == index) return true;
+    }
+    return false;
+  }
+  /// "outermost -> ... -> innermost".
+  static std::string chain() {
+    std::string text;
+    for (const StackFrame* frame = innermost_; frame != nullptr; frame = frame->outer_) {
+      text = frame->name_ + (text.empty() ? "" : " -> ") + text;
+    }
+    return text;
+  }
+
+ private:
+  static inline thread_local const StackFrame* innermost_ = nullptr;
+  const void* core_;
+  std::size_t index_;
+  const std::string& name_;
+  const StackFrame* outer_;
 };
 
 std::unordered_map<std::type_index, std::vector<std::size_t>> index_by_type(const Descriptors& descriptors) {
@@ -237,7 +252,7 @@ std::shared_ptr<void> ServiceProvider::resolve_last(std::type_index type, const 
   const auto found = core_->by_type.find(type);
   if (found == core_->by_type.end()) {
     if (!required) return nullptr;
-    const std::string chain = chain_text();
+    const std::string chain = StackFrame::chain();
     throw ServiceResolutionError("no service of type '" + name + "' is registered" +
                                  (chain.empty() ? std::string() : " (needed by " + chain + ")"));
   }
@@ -262,12 +277,12 @@ std::shared_ptr<void> create(const detail::ServiceDescriptor& descriptor, Servic
   } catch (const ComputeError&) {
     throw;  // already typed (and, for resolution errors, with its chain)
   } catch (const std::exception& error) {
-    throw ServiceResolutionError("creating '" + descriptor.service_name + "' (" + chain_text() +
+    throw ServiceResolutionError("creating '" + descriptor.service_name + "' (" + StackFrame::chain() +
                                  ") failed: " + error.what());
   }
   if (!created) {
-    throw ServiceResolutionError("the factory of '" + descriptor.service_name + "' returned null (" + chain_text() +
-                                 ")");
+    throw ServiceResolutionError("the factory of '" + descriptor.service_name + "' returned null (" +
+                                 StackFrame::chain() + ")");
   }
   return created;
 }
@@ -289,10 +304,8 @@ std::shared_ptr<void> once(Slot& slot, Create&& make) {
 std::shared_ptr<void> ServiceProvider::resolve_descriptor(std::size_t index) {
   const detail::ServiceDescriptor& descriptor = core_->descriptors[index];
   if (descriptor.instance) return descriptor.instance;
-  for (const Frame& frame : resolution_stack) {
-    if (frame.core == core_.get() && frame.index == index) {
-      throw ServiceResolutionError("dependency cycle: " + chain_text() + " -> " + descriptor.service_name);
-    }
+  if (StackFrame::active(core_.get(), index)) {
+    throw ServiceResolutionError("dependency cycle: " + StackFrame::chain() + " -> " + descriptor.service_name);
   }
   const StackFrame frame(core_.get(), index, descriptor.service_name);
   switch (descriptor.lifetime) {
@@ -309,7 +322,7 @@ std::shared_ptr<void> ServiceProvider::resolve_descriptor(std::size_t index) {
     case ServiceLifetime::scoped: {
       if (!scope_) {
         throw ServiceResolutionError("scoped service '" + descriptor.service_name +
-                                     "' cannot be resolved from the root provider (" + chain_text() +
+                                     "' cannot be resolved from the root provider (" + StackFrame::chain() +
                                      "); resolve it from a scope (create_scope())");
       }
       Scope& scope = *scope_;
