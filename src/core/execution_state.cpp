@@ -1,5 +1,6 @@
 #include "dotcompute/backend/execution_state.hpp"
 
+#include <stdexcept>
 #include <thread>
 
 #include "dotcompute/errors.hpp"
@@ -57,15 +58,14 @@ void ExecutionState::on_finished(std::function<void()> continuation) {
   continuation();
 }
 
-void ExecutionState::on_finishing(std::function<void()> observer) {
+void ExecutionState::on_finishing(std::shared_ptr<const FinishObserver> observer) {
   {
     std::lock_guard lock(mutex_);
-    if (!finishing_) {
-      observers_.push_back(std::move(observer));
-      return;
-    }
+    if (observer_ != nullptr) throw std::logic_error("an execution has one finish observer");
+    observer_ = std::move(observer);
+    if (!finishing_) return;
   }
-  observer();
+  observer_->finishing(*this);
 }
 
 void ExecutionState::mark_started() noexcept {
@@ -111,13 +111,13 @@ void ExecutionState::finish_cancelled() noexcept {
 
 void ExecutionState::finish(ExecutionStatus status) noexcept {
   final_status_ = status;
-  std::vector<std::function<void()>> observers;
+  const FinishObserver* observer = nullptr;
   {
     std::lock_guard lock(mutex_);
     finishing_ = true;
-    observers.swap(observers_);
+    observer = observer_.get();  // set once, never reset while this state lives
   }
-  for (auto& observer : observers) observer();
+  if (observer != nullptr) observer->finishing(*this);
   std::vector<std::function<void()>> continuations;
   {
     std::lock_guard lock(mutex_);

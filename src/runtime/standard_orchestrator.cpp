@@ -18,7 +18,7 @@ StandardOrchestrator::StandardOrchestrator(KernelRegistry& registry, std::shared
   if (!selector_) throw ArgumentError("the orchestrator needs a backend selector");
   if (!execution_) throw ArgumentError("the orchestrator needs a kernel execution service");
   std::erase_if(sinks, [](const auto& sink) { return !sink || !sink->enabled(); });
-  if (!sinks.empty()) sinks_ = std::make_shared<const std::vector<std::shared_ptr<TelemetrySink>>>(std::move(sinks));
+  if (!sinks.empty()) sinks_ = std::make_shared<const TelemetryObserver>(std::move(sinks));
   if (!default_device.empty() && default_device != "auto") {
     default_device_ = &resolve_device(default_device, "the default accelerator (RuntimeOptions or DOTCOMPUTE_DEVICE)");
     default_device_reason_ = "default accelerator '" + default_device + "' (RuntimeOptions or DOTCOMPUTE_DEVICE)";
@@ -104,10 +104,7 @@ Execution StandardOrchestrator::execute_kernel_async(std::string_view name, cons
     // Recorded before waiters are released, so a sink's figures include an
     // execution once wait() returns. The observer lives in the state and runs
     // while it is alive; it shares the sinks so that it may outlive this orchestrator.
-    ExecutionState* state = execution.state().get();
-    state->on_finishing([sinks = sinks_, state] {
-      for (const auto& sink : *sinks) sink->execution_finished(state->result(), state->final_status());
-    });
+    execution.state()->on_finishing(sinks_);
   }
   return execution;
 }

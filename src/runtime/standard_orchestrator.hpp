@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "dotcompute/backend/execution_state.hpp"
 #include "dotcompute/backend_selector.hpp"
 #include "dotcompute/kernel_registry.hpp"
 #include "dotcompute/orchestrator.hpp"
@@ -41,8 +42,19 @@ class StandardOrchestrator final : public ComputeOrchestrator {
   std::shared_ptr<AcceleratorFactory> devices_;  // backends start lazily: see resolve_device / choose_device
   std::shared_ptr<BackendSelector> selector_;
   std::shared_ptr<KernelExecutionService> execution_;
-  // Enabled sinks only; null when there are none (no per-execution cost).
-  std::shared_ptr<const std::vector<std::shared_ptr<TelemetrySink>>> sinks_;
+  // Tells the enabled sinks about every execution; shared with each execution
+  // (which may outlive this orchestrator). Null without sinks: no per-execution cost.
+  class TelemetryObserver final : public FinishObserver {
+   public:
+    explicit TelemetryObserver(std::vector<std::shared_ptr<TelemetrySink>> sinks) : sinks_(std::move(sinks)) {}
+    void finishing(const ExecutionState& state) const noexcept override {
+      for (const auto& sink : sinks_) sink->execution_finished(state.result(), state.final_status());
+    }
+
+   private:
+    std::vector<std::shared_ptr<TelemetrySink>> sinks_;
+  };
+  std::shared_ptr<const TelemetryObserver> sinks_;
   Accelerator* default_device_ = nullptr;
   std::string default_device_reason_;
 };

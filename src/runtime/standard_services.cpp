@@ -37,6 +37,7 @@ StandardAcceleratorFactory::StandardAcceleratorFactory(const std::shared_ptr<Run
 }
 
 void StandardAcceleratorFactory::start(Backend& backend) {
+  if (backend.done.load(std::memory_order_acquire)) return;  // every launch passes here: no call_once
   std::call_once(backend.started, [&] {
     // A backend that cannot start is skipped with its reason; it never takes the others down.
     try {
@@ -62,6 +63,7 @@ void StandardAcceleratorFactory::start(Backend& backend) {
 }
 
 void StandardAcceleratorFactory::start_all() {
+  if (all_done_.load(std::memory_order_acquire)) return;
   std::call_once(all_started_, [this] {
     for (auto& backend : backends_) {
       start(*backend);
@@ -69,6 +71,7 @@ void StandardAcceleratorFactory::start_all() {
       if (!backend->skipped_reason.empty()) skipped_.push_back({backend->name, backend->skipped_reason});
     }
     skipped_.insert(skipped_.end(), partly_skipped_.begin(), partly_skipped_.end());
+    all_done_.store(true, std::memory_order_release);
   });
 }
 

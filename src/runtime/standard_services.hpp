@@ -58,6 +58,7 @@ class StandardAcceleratorFactory final : public AcceleratorFactory {
   std::vector<std::string> enabled_;  // empty: every backend
   std::vector<std::unique_ptr<Backend>> backends_;
   std::once_flag all_started_;
+  std::atomic<bool> all_done_{false};                      // all_started_ ran to the end
   std::vector<std::shared_ptr<Accelerator>> all_devices_;  // set once, by start_all()
   std::vector<SkippedBackend> skipped_;                    // set once, by start_all()
   std::vector<SkippedBackend> partly_skipped_;             // platforms a started backend left out

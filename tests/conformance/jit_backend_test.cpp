@@ -142,8 +142,8 @@ TEST_P(JitBackend, WorkQueuedBehindTheDriverWindowCanBeCancelled) {
   on(*runtime_, backend().c_str(), "spin", Range(2), 1, x).wait();  // built
   std::vector<Execution> queued;
   queued.push_back(on(*runtime_, backend().c_str(), "spin", Range(2), 200000000, x));  // long
-  for (int i = 0; i < 80; ++i) queued.push_back(on(*runtime_, backend().c_str(), "spin", Range(2), 1, x));
-  queued.back().cancel();  // beyond the 64-command driver window: still ours to drop
+  for (int i = 0; i < 300; ++i) queued.push_back(on(*runtime_, backend().c_str(), "spin", Range(2), 1, x));
+  queued.back().cancel();  // beyond the driver window (CUDA 64 commands, OpenCL 256): still ours to drop
   try {
     queued.back().wait();
     FAIL() << "expected CancelledError";

@@ -135,5 +135,37 @@ TEST_F(ExecutionTest, CancelAfterCompletionHasNoEffect) {
   EXPECT_NO_THROW(done.get());
 }
 
+// What a finish observer sees: the final status and result, before waiters
+// return; attached late, it is told at once; one per execution.
+class RecordingObserver final : public FinishObserver {
+ public:
+  void finishing(const ExecutionState& state) const noexcept override {
+    statuses.push_back(state.final_status());
+    devices.push_back(state.result().device);
+  }
+  mutable std::vector<ExecutionStatus> statuses;
+  mutable std::vector<std::string> devices;
+};
+
+TEST(FinishObserver, IsToldBeforeWaitersReturnOrAtOnceWhenAttachedLate) {
+  auto observer = std::make_shared<RecordingObserver>();
+  auto pending = std::make_shared<ExecutionState>(KernelResult{.kernel = "k", .device = "dev:0"});
+  pending->on_finishing(observer);
+  EXPECT_TRUE(observer->statuses.empty());
+  pending->finish_succeeded();
+  pending->wait();
+  ASSERT_EQ(observer->statuses.size(), 1u);
+  EXPECT_EQ(observer->statuses[0], ExecutionStatus::succeeded);
+  EXPECT_EQ(observer->devices[0], "dev:0");
+
+  auto cancelled = std::make_shared<ExecutionState>(KernelResult{.kernel = "k", .device = "dev:1"});
+  cancelled->finish_cancelled();
+  cancelled->on_finishing(observer);  // already finished: told right away
+  ASSERT_EQ(observer->statuses.size(), 2u);
+  EXPECT_EQ(observer->statuses[1], ExecutionStatus::cancelled);
+  EXPECT_THROW(cancelled->on_finishing(observer), std::logic_error);
+  EXPECT_EQ(observer->statuses.size(), 2u);
+}
+
 }  // namespace
 }  // namespace dotcompute

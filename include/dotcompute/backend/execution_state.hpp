@@ -18,6 +18,17 @@ namespace dotcompute {
 
 enum class ExecutionStatus : std::uint32_t { pending, running, succeeded, failed, cancelled };
 
+class ExecutionState;
+
+/// Told as an execution finishes (see ExecutionState::on_finishing).
+class FinishObserver {
+ public:
+  virtual ~FinishObserver() = default;
+  /// On the finishing thread, with result() and final_status() final. Must not
+  /// wait on `state`.
+  virtual void finishing(const ExecutionState& state) const noexcept = 0;
+};
+
 /// Completion state of one execution. Thread-safe. Exactly one of
 /// finish_succeeded / finish_failed / finish_cancelled is called, once.
 class ExecutionState {
@@ -53,11 +64,13 @@ class ExecutionState {
 
   /// Runs `continuation` once finished: right now if it already is, else on the finishing thread.
   void on_finished(std::function<void()> continuation);
-  /// Runs `observer` with the final result and status before waiters are
-  /// released (so what it records is visible once wait() returns): on the
-  /// finishing thread, or right now if finishing has already begun. Must not
-  /// throw and must not wait on this execution.
-  void on_finishing(std::function<void()> observer);
+  /// Tells `observer` the final result and status before waiters are released
+  /// (so what it records is visible once wait() returns): on the finishing
+  /// thread, or right now if finishing has already begun. One observer per
+  /// execution (the orchestrator's telemetry); a second call throws
+  /// std::logic_error. Kept, and shared, until this state is destroyed. Costs
+  /// no allocation: launches pass here.
+  void on_finishing(std::shared_ptr<const FinishObserver> observer);
 
   // --- for backends ---------------------------------------------------------
   /// Records the start time and moves to `running`.
@@ -92,8 +105,8 @@ class ExecutionState {
   std::mutex mutex_;  // guards continuations_ and the blocking wait
   std::condition_variable finished_cv_;
   std::vector<std::function<void()>> continuations_;
-  std::vector<std::function<void()>> observers_;
-  bool finishing_ = false;  // guarded by mutex_: observers_ were taken
+  std::shared_ptr<const FinishObserver> observer_;
+  bool finishing_ = false;  // guarded by mutex_: observer_ was told (or is being told)
 };
 
 }  // namespace dotcompute

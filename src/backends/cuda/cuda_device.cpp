@@ -469,17 +469,23 @@ void CudaDevice::recycle_event(CUevent event) {
   free_events_.push_back(event);
 }
 
-void CudaDevice::dispatch_waiting_locked() {
-  // Cancelled commands never reach the driver: finish them now, wherever they wait.
+void CudaDevice::finish_cancelled_waiting_locked() {
   std::erase_if(waiting_, [](const std::shared_ptr<CudaCommand>& command) {
     if (!command->cancel_requested() || !command->claim()) return false;
     command->finish_cancelled();
     return true;
   });
+}
+
+void CudaDevice::dispatch_waiting_locked() {
   while (!waiting_.empty()) {
     if (in_flight_count_.load(std::memory_order_acquire) >= kDriverWindow) break;
     std::shared_ptr<CudaCommand> next = std::move(waiting_.front());
     waiting_.pop_front();
+    if (next->cancel_requested() && next->claim()) {  // cancelled commands never reach the driver
+      next->finish_cancelled();
+      continue;
+    }
     CUevent event = nullptr;
     try {
       event = take_event();
@@ -515,6 +521,7 @@ void CudaDevice::drain_waiting_locked() {
 
 void CudaDevice::pump() {
   std::lock_guard lock(queue_mutex_);
+  finish_cancelled_waiting_locked();
   dispatch_waiting_locked();
 }
 

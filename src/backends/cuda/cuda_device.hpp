@@ -55,7 +55,8 @@ class CudaDevice final : public Accelerator {
   void upload(DeviceReplica& replica, const void* host, std::size_t bytes) override;
   void download(DeviceReplica& replica, void* host, std::size_t bytes) override;
 
-  /// Hands waiting commands to the driver while the window has room.
+  /// Finishes cancelled waiting commands, then hands waiting commands to the
+  /// driver while the window has room.
   void pump();
   /// Blocks until `event` completes (the driver spins or yields, as for any caller).
   CUresult wait_for_event(CUevent event);
@@ -76,7 +77,13 @@ class CudaDevice final : public Accelerator {
   /// holds code for this device, else NVRTC output (from the disk cache when there).
   CUfunction function_for(const KernelDefinition& kernel);
   CUmodule load_jit_module(const KernelDefinition& kernel);
+  /// With the queue lock held: hands waiting commands to the driver while the
+  /// window has room (a cancelled one is finished instead).
   void dispatch_waiting_locked();
+  /// With the queue lock held: finishes every cancelled command still waiting,
+  /// wherever it is in the queue. A scan of the whole queue, so not done per
+  /// launch: by the completion thread's pumps and by waiters.
+  void finish_cancelled_waiting_locked();
   void drain_waiting_locked();
   /// Copies between host and device after all work queued so far; blocks until done.
   void copy(bool to_device, CUdeviceptr device, void* host, std::size_t bytes);

@@ -348,46 +348,62 @@ void CL_CALLBACK on_marker(cl_event event, cl_int status, void* user) {
 
 }  // namespace
 
-void OpenClDevice::dispatch_waiting_locked() {
-  // Cancelled commands never reach the driver: finish them now, wherever they wait.
+void OpenClDevice::finish_cancelled_waiting_locked() {
   std::erase_if(waiting_, [](const std::shared_ptr<OpenClCommand>& command) {
     if (!command->cancel_requested()) return false;
     command->finish_cancelled();
     return true;
   });
-  while (!waiting_.empty()) {
-    {
-      std::lock_guard lock(completion_mutex_);
-      if (in_flight_.size() >= kDriverWindow) {
-        backlog_ = true;
-        break;
-      }
-    }
-    std::shared_ptr<OpenClCommand> next = std::move(waiting_.front());
-    waiting_.pop_front();
-    if (next->enqueue(context_->queue, programs_mutex_) == CL_SUCCESS) {
-      std::lock_guard lock(completion_mutex_);
-      in_flight_.push_back({++dispatched_, std::move(next)});
-    }
-  }
-  {
-    std::lock_guard lock(completion_mutex_);
-    if (waiting_.empty()) backlog_ = false;
-  }
-  arm_marker();
 }
 
-// Completion: one marker at a time, enqueued after everything dispatched so
-// far; when the driver reaches it, every command before it has finished. Far
-// cheaper than an event and a callback per command when launches are pipelined.
-void OpenClDevice::arm_marker() {
-  std::uint64_t covers = 0;
+void OpenClDevice::dispatch_waiting_locked() {
+  std::size_t room = 0;  // only grows meanwhile (completions), so a stale value is safe
   {
     std::lock_guard lock(completion_mutex_);
-    if (marker_armed_ || in_flight_.empty()) return;
-    marker_armed_ = true;
-    covers = dispatched_;  // stable: it only changes under queue_mutex_, which the caller holds
+    room = kDriverWindow - in_flight_.size();
   }
+  while (!waiting_.empty() && room > 0) {
+    std::shared_ptr<OpenClCommand> next = std::move(waiting_.front());
+    waiting_.pop_front();
+    if (next->cancel_requested()) {  // cancelled commands never reach the driver
+      next->finish_cancelled();
+      continue;
+    }
+    if (next->enqueue(context_->queue, programs_mutex_) != CL_SUCCESS) continue;  // finished with its error
+    std::uint64_t marker = 0;
+    {
+      std::lock_guard lock(completion_mutex_);
+      in_flight_.push_back({++dispatched_, std::move(next)});
+      room = kDriverWindow - in_flight_.size();
+      marker = claim_marker_locked(waiting_.empty() || room == 0);
+    }
+    if (marker != 0) arm_marker(marker);
+  }
+  std::uint64_t marker = 0;
+  {
+    std::lock_guard lock(completion_mutex_);
+    backlog_ = !waiting_.empty();
+    marker = claim_marker_locked(true);  // re-arming after the pending markers: commands left uncovered
+  }
+  if (marker != 0) arm_marker(marker);
+}
+
+// Completion: markers enqueued after the commands they cover; when the driver
+// reaches one, every command before it has finished. Far cheaper than an event
+// and a callback per command. A marker follows every kMarkerInterval commands,
+// so that completions free window room while the driver still has work queued,
+// and one follows the last command of a burst when no marker is pending (any
+// commands left uncovered get one when the pending markers are reached).
+std::uint64_t OpenClDevice::claim_marker_locked(bool end_of_burst) {
+  const std::uint64_t uncovered = dispatched_ - marked_;
+  if (uncovered == 0) return 0;
+  if (uncovered < kMarkerInterval && !(end_of_burst && markers_pending_ == 0)) return 0;
+  ++markers_pending_;
+  marked_ = dispatched_;
+  return dispatched_;
+}
+
+void OpenClDevice::arm_marker(std::uint64_t covers) {
   // Not under completion_mutex_: the driver may run the callback right here.
   cl_event marker = nullptr;
   cl_int error = clEnqueueMarkerWithWaitList(context_->queue, 0, nullptr, &marker);
@@ -399,11 +415,12 @@ void OpenClDevice::arm_marker() {
   }
   delete context;
   if (marker != nullptr) clReleaseEvent(marker);
-  // Without a marker nothing in flight could ever complete: fail it.
+  // Without this marker the commands it covers might never complete: fail
+  // everything in flight (later markers find nothing left to complete).
   std::deque<std::pair<std::uint64_t, std::shared_ptr<OpenClCommand>>> failed;
   {
     std::lock_guard lock(completion_mutex_);
-    marker_armed_ = false;
+    --markers_pending_;
     failed.swap(in_flight_);
   }
   for (auto& [sequence, command] : failed) command->complete(error);
@@ -418,8 +435,8 @@ void OpenClDevice::marker_reached(std::uint64_t covers, cl_int status) noexcept 
       finished.push_back(std::move(in_flight_.front().second));
       in_flight_.pop_front();
     }
-    marker_armed_ = false;
-    rearm_ = !in_flight_.empty();
+    --markers_pending_;
+    rearm_ = markers_pending_ == 0 && !in_flight_.empty();
   }
   // A driver failure marks the whole batch: the in-order queue fails every
   // command after the failing one, so the marker's status speaks for them.
@@ -438,6 +455,7 @@ void OpenClDevice::drain_waiting_locked() {
 
 void OpenClDevice::pump() {
   std::lock_guard lock(queue_mutex_);
+  finish_cancelled_waiting_locked();
   dispatch_waiting_locked();
 }
 

@@ -38,7 +38,9 @@ class OpenClDevice final : public Accelerator {
  public:
   /// Commands handed to the driver at most at a time; later ones wait in a
   /// software queue where they can still be cancelled.
-  static constexpr std::size_t kDriverWindow = 64;
+  static constexpr std::size_t kDriverWindow = 256;
+  /// A completion marker follows at least every this many commands.
+  static constexpr std::size_t kMarkerInterval = kDriverWindow / 4;
 
   OpenClDevice(cl_platform_id platform, cl_device_id device, std::size_t index,
                const std::filesystem::path& cache_directory);
@@ -59,7 +61,8 @@ class OpenClDevice final : public Accelerator {
   /// Called from the driver's callback when a completion marker is reached
   /// (any thread; never takes the queue lock).
   void marker_reached(std::uint64_t covers, cl_int status) noexcept;
-  /// Hands waiting commands to the driver while the window has room, and arms a completion marker.
+  /// Finishes cancelled waiting commands, hands waiting commands to the driver
+  /// while the window has room, and arms a completion marker.
   void pump();
 
  private:
@@ -70,10 +73,20 @@ class OpenClDevice final : public Accelerator {
   /// The kernel object of `kernel`, building (or loading from the disk cache) its program once.
   cl_kernel kernel_object(const KernelDefinition& kernel);
   cl_program build_program(const KernelSource& source);
+  /// With the queue lock held: hands waiting commands to the driver while the
+  /// window has room (a cancelled one is finished instead), then arms a marker.
   void dispatch_waiting_locked();
+  /// With the queue lock held: finishes every cancelled command still waiting,
+  /// wherever it is in the queue. A scan of the whole queue, so not done per
+  /// launch: by the dispatcher once per completion marker, and by waiters.
+  void finish_cancelled_waiting_locked();
+  /// With the completion lock held: whether a marker should follow the
+  /// commands dispatched so far (then counted as pending); the sequence it
+  /// covers, or 0. `end_of_burst`: nothing more is about to be dispatched.
+  std::uint64_t claim_marker_locked(bool end_of_burst);
   /// With the queue lock held (not the completion lock): enqueues a completion
-  /// marker after everything dispatched, unless one is pending.
-  void arm_marker();
+  /// marker covering every command up to sequence `covers`.
+  void arm_marker(std::uint64_t covers);
   /// With the queue lock held: hands every waiting command to the driver,
   /// waiting for window room as needed (so that a transfer can follow them).
   void drain_waiting_locked();
@@ -99,10 +112,11 @@ class OpenClDevice final : public Accelerator {
   std::condition_variable completed_;
   // Guarded by completion_mutex_:
   std::deque<std::pair<std::uint64_t, std::shared_ptr<OpenClCommand>>> in_flight_;  // (sequence, command)
-  std::uint64_t dispatched_ = 0;  // sequence of the last command handed to the driver
-  bool marker_armed_ = false;     // a completion marker is pending in the driver
-  bool rearm_ = false;            // a marker was reached with commands still in flight
-  bool backlog_ = false;          // waiting_ was left non-empty
+  std::uint64_t dispatched_ = 0;     // sequence of the last command handed to the driver
+  std::uint64_t marked_ = 0;         // sequence of the last command a marker covers
+  std::size_t markers_pending_ = 0;  // markers in the driver, not reached yet
+  bool rearm_ = false;               // the last pending marker was reached with commands uncovered
+  bool backlog_ = false;             // waiting_ was left non-empty
   bool stopping_ = false;
   // Moves the software queue along when driver completions make room (driver
   // callbacks cannot: they must not take the queue lock). Idle without a backlog.
