@@ -3,6 +3,7 @@
 // left on the device keep their data, and the new version serves afterwards.
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include "plugin_folder.hpp"
@@ -85,6 +86,57 @@ TEST(HotReload, ARebuiltPluginReplacesTheRunningOneWithoutAFailedExecution) {
       .wait();
   EXPECT_EQ(resident.host_read()[0], 6.0f);
   EXPECT_EQ(resident.host_read()[n - 1], 6.0f);
+}
+
+// then() continuations that launch on the plugin's device run on the thread
+// that completed the previous launch (the plugin's worker). Through a reload,
+// their launches wait for the new version instead of blocking the swap that
+// waits for that thread; the chain goes on, in order, on the new version.
+TEST(HotReload, ContinuationsLaunchingOnTheDeviceFromItsOwnThreadGoOnThroughTheSwap) {
+  PluginFolder folder;
+  folder.add("offload_v1", "libdotcompute_offload.so");
+  Runtime runtime = reloading_runtime(folder);
+  const auto device = runtime.orchestrator().available_devices().back();
+  ASSERT_EQ(device->info().id, "offload:0");
+
+  constexpr int size = 1024;
+  const ExecutionOptions offload{.device = "offload:0", .local_size = {}};
+  Buffer<float> ones(std::vector<float>(size, 1.0f));
+  Buffer<float> count(std::vector<float>(size, 0.0f));  // y += 1 per link: counts the links that ran
+  std::atomic<bool> stop{false};
+  std::atomic<long> links{0}, links_on_new_version{0};
+  std::string failure;
+  std::promise<void> chain_ended;
+  std::function<void()> link = [&] {
+    try {
+      const bool on_new = device->info().driver_version == "2.0.0";
+      (void)runtime.orchestrator()
+          .execute(offload, "saxpy", Range(size), size, 1.0f, std::as_const(ones), count)
+          .then([&, on_new](const KernelResult&) {
+            ++links;
+            if (on_new) ++links_on_new_version;
+            if (stop.load()) {
+              chain_ended.set_value();
+            } else {
+              link();
+            }
+          });
+    } catch (const std::exception& error) {
+      failure = error.what();
+      chain_ended.set_value();
+    }
+  };
+  link();
+
+  ASSERT_TRUE(wait_until([&] { return links.load() > 20; })) << failure;
+  folder.replace("libdotcompute_offload.so", "offload_v2");
+  EXPECT_TRUE(wait_until([&] { return device->info().driver_version == "2.0.0"; })) << "the new version never served";
+  EXPECT_TRUE(wait_until([&] { return links_on_new_version.load() > 20; })) << failure;
+  stop = true;
+  ASSERT_EQ(chain_ended.get_future().wait_for(20s), std::future_status::ready);
+  EXPECT_EQ(failure, "");
+  EXPECT_EQ(count.host_read()[0], static_cast<float>(links.load()));
+  EXPECT_EQ(count.host_read()[size - 1], static_cast<float>(links.load()));
 }
 
 TEST(HotReload, ABrokenNewVersionKeepsTheOldOneServing) {

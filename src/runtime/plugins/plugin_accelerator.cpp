@@ -283,20 +283,40 @@ std::string PluginAccelerator::cannot_run_reason(const KernelDefinition& kernel)
          "': " + program_for(kernel).unsupported;
 }
 
+// During a reload, launches are parked rather than blocked: a launch may come
+// from a continuation on the very plugin thread the reload waits for.
+std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request) {
+  auto command = std::make_shared<PluginCommand>(std::move(request), info().id, callbacks_running_);
+  {
+    std::lock_guard lock(parking_mutex_);
+    if (parking_) {
+      parked_.push_back(command);
+      return command;
+    }
+    ++launching_;
+  }
+  struct Launched {  // launching_ counts this call until it returns, thrown or not
+    PluginAccelerator& device;
+    ~Launched() {
+      std::lock_guard lock(device.parking_mutex_);
+      if (--device.launching_ == 0) device.parking_changed_.notify_all();
+    }
+  } launched{*this};
+  launch_now(command);
+  return command;
+}
+
 // Buffers are prepared without holding serving_ (their locks come first: a
 // host read locks a buffer, then downloads through serving_); the plugin
 // version is then fixed, and replicas resolved, under serving_.
-std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request) {
+void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command) {
   {
     const ServingLock serving(*this);
     check_usable();
-    if (program_for(*request.kernel).program == nullptr) {
-      throw DeviceUnavailableError(cannot_run_reason(*request.kernel));
+    if (program_for(command->kernel()).program == nullptr) {
+      throw DeviceUnavailableError(cannot_run_reason(command->kernel()));
     }
   }
-  const Range global = request.global;
-  const Range local = request.local;
-  auto command = std::make_shared<PluginCommand>(std::move(request), info().id);
   std::vector<dc_launch_argument_t>& c_arguments = command->c_arguments();
   c_arguments.resize(command->arguments().size());
   std::vector<PluginReplica*> replicas(c_arguments.size(), nullptr);
@@ -322,11 +342,11 @@ std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request)
     }
   } catch (...) {
     command->fail_submission(std::current_exception());
-    return command;
+    return;
   }
   if (command->ExecutionState::cancel_requested()) {
     command->finish_cancelled();
-    return command;
+    return;
   }
   {
     const ServingLock serving(*this);
@@ -337,10 +357,10 @@ std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request)
         if (!replicas[i]->lost.empty()) throw DeviceError(replicas[i]->lost);
         c_arguments[i].memory = replicas[i]->memory;  // where a reload may have moved it
       }
-      submit(command, program_for(command->kernel()).program, global, local);
+      submit(command, program_for(command->kernel()).program);
     } catch (...) {
       command->fail_submission(std::current_exception());
-      return command;
+      return;
     }
     // Writable host spans: copied back here once the kernel succeeded.
     const bool writes_back = std::any_of(command->spans().begin(), command->spans().end(),
@@ -356,12 +376,12 @@ std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request)
     }
   }
   command->finish_part();
-  return command;
 }
 
-void PluginAccelerator::submit(const std::shared_ptr<PluginCommand>& held, void* program, const Range& global,
-                               const Range& local) {
+void PluginAccelerator::submit(const std::shared_ptr<PluginCommand>& held, void* program) {
   PluginCommand& command = *held;
+  const Range& global = command.global();
+  const Range& local = command.local();
   dc_launch_t launch{};
   launch.struct_size = sizeof(launch);
   launch.program = program;
@@ -495,13 +515,35 @@ void PluginAccelerator::replace(std::shared_ptr<PluginModule> module, std::uint3
                       "' changes whether the device shares host memory; restart to use it");
   }
   swapping_.store(true, std::memory_order_release);  // selectors route new work elsewhere
+  struct Resubmit {  // whatever happens below: the parked launches go on, on whichever version serves
+    PluginAccelerator& device;
+    ~Resubmit() {
+      device.resubmit_parked();
+      device.swapping_.store(false, std::memory_order_release);
+    }
+  } resubmit{*this};
   {
-    std::unique_lock exclusive(serving_);  // waits for submissions in progress
+    std::unique_lock lock(parking_mutex_);
+    parking_ = true;  // new launches wait in parked_ from now on
+    parking_changed_.wait(lock, [this] { return launching_ == 0; });
+  }
+  // Drained without holding serving_ exclusively: the work's completions may
+  // run continuations that use this device, on the plugin's own threads, and
+  // the swap must not wait for a thread that waits for it. Nothing new reaches
+  // the old version now; once its callbacks have returned, its threads are idle.
+  {
+    const ServingLock serving(*this);
     dc_message_t message{};
     if (this->backend().synchronize(module_->state(), device_, &message) != DC_STATUS_OK) {
       log(LogLevel::warning, this->info().id + ": draining before reload failed: " + message_text(message, "?"));
     }
-    release_programs();  // kernels are prepared again by the new version on first use
+  }
+  for (int running = callbacks_running_->load(); running != 0; running = callbacks_running_->load()) {
+    callbacks_running_->wait(running);
+  }
+  {
+    std::unique_lock exclusive(serving_);  // waits for transfers in progress
+    release_programs();                    // kernels are prepared again by the new version on first use
     const std::shared_ptr<PluginModule> previous = module_;
     {
       std::lock_guard lock(replicas_mutex_);
@@ -514,7 +556,26 @@ void PluginAccelerator::replace(std::shared_ptr<PluginModule> module, std::uint3
       infos_.push_back(std::move(info));
     }
   }
-  swapping_.store(false, std::memory_order_release);
+}
+
+void PluginAccelerator::resubmit_parked() noexcept {
+  for (;;) {
+    std::shared_ptr<PluginCommand> next;
+    {
+      std::lock_guard lock(parking_mutex_);
+      if (parked_.empty()) {
+        parking_ = false;  // in order: launches made meanwhile were parked behind these
+        return;
+      }
+      next = std::move(parked_.front());
+      parked_.pop_front();
+    }
+    try {
+      launch_now(next);
+    } catch (...) {
+      next->fail_submission(std::current_exception());
+    }
+  }
 }
 
 void PluginAccelerator::retire(std::string reason) {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -41,10 +43,12 @@ class PluginAccelerator final : public Accelerator {
   void upload(DeviceReplica& replica, const void* host, std::size_t bytes) override;
   void download(DeviceReplica& replica, void* host, std::size_t bytes) override;
 
-  /// Hot reload: stops taking new work, drains what is in flight, moves every
-  /// buffer's data into memory of `module`, drops the compiled kernels and
-  /// serves from `module` from now on. Throws DeviceError, changing nothing,
-  /// when the new version cannot serve this device.
+  /// Hot reload: parks new launches (submitted, in order, once the swap is
+  /// over), drains what is in flight, moves every buffer's data into memory of
+  /// `module`, drops the compiled kernels and serves from `module` from now on.
+  /// Never waits for a launch made from a completion of this device (a then()
+  /// continuation). Throws DeviceError, changing nothing, when the new version
+  /// cannot serve this device.
   void replace(std::shared_ptr<PluginModule> module, std::uint32_t backend);
   /// The device no longer exists in the plugin's new version: its work fails with `reason`.
   void retire(std::string reason);
@@ -61,8 +65,13 @@ class PluginAccelerator final : public Accelerator {
   // The prepared program of `kernel`, preparing it on first use. Call while serving.
   PluginProgram& program_for(const KernelDefinition& kernel) const;
   void release_programs() noexcept;
+  // Prepares the arguments of `command` and hands it to the plugin. Throws when
+  // the device cannot run its kernel; later failures finish the command.
+  void launch_now(const std::shared_ptr<PluginCommand>& command);
   // Hands `command` to the plugin. Call while serving; throws what launch() reported.
-  void submit(const std::shared_ptr<PluginCommand>& command, void* program, const Range& global, const Range& local);
+  void submit(const std::shared_ptr<PluginCommand>& command, void* program);
+  // Launches the commands parked during a reload, in order, then stops parking.
+  void resubmit_parked() noexcept;
   void migrate_replicas(const std::shared_ptr<PluginModule>& module, std::uint32_t backend);
   [[noreturn]] void fail(const char* operation, dc_status_t status, dc_message_t& message) const;
   void check_usable() const;
@@ -74,6 +83,13 @@ class PluginAccelerator final : public Accelerator {
   std::uint32_t backend_index_;
   std::string retired_;  // non-empty: gone after a reload
   std::atomic<bool> swapping_{false};
+  // complete() calls of this device's launches in progress (shared with its commands).
+  std::shared_ptr<std::atomic<int>> callbacks_running_ = std::make_shared<std::atomic<int>>(0);
+  std::mutex parking_mutex_;
+  std::condition_variable parking_changed_;  // launching_ reached 0
+  bool parking_ = false;                     // a reload is under way: launches go to parked_
+  std::size_t launching_ = 0;                // launch() calls past the parking check, not returned yet
+  std::deque<std::shared_ptr<PluginCommand>> parked_;
   std::atomic<const DeviceInfo*> info_{nullptr};
   std::mutex infos_mutex_;
   std::vector<std::unique_ptr<DeviceInfo>> infos_;  // every version's, so that info() references stay valid

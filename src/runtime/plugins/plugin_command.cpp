@@ -6,15 +6,42 @@
 
 namespace dotcompute::runtime {
 
-PluginCommand::PluginCommand(LaunchRequest&& request, std::string device)
+PluginCommand::PluginCommand(LaunchRequest&& request, std::string device,
+                             std::shared_ptr<std::atomic<int>> callbacks_running)
     : ExecutionState(std::move(request.result), std::move(request.stop)),
       kernel_(std::move(request.kernel)),
+      global_(request.global),
+      local_(request.local),
       arguments_(std::move(request.arguments)),
-      device_(std::move(device)) {}
+      device_(std::move(device)),
+      callbacks_running_(std::move(callbacks_running)) {}
+
+namespace {
+
+// Counts a complete() call from its start until everything it set off (the
+// continuations, the command's release) is over.
+class CallbackInProgress {
+ public:
+  explicit CallbackInProgress(std::shared_ptr<std::atomic<int>> running) : running_(std::move(running)) {
+    running_->fetch_add(1, std::memory_order_acq_rel);
+  }
+  ~CallbackInProgress() {
+    running_->fetch_sub(1, std::memory_order_acq_rel);
+    running_->notify_all();
+  }
+  CallbackInProgress(const CallbackInProgress&) = delete;
+  CallbackInProgress& operator=(const CallbackInProgress&) = delete;
+
+ private:
+  std::shared_ptr<std::atomic<int>> running_;
+};
+
+}  // namespace
 
 void PluginCommand::complete(void* context, dc_status_t status, const char* message) {
   const InternalThreadScope internal;  // a plugin's thread: never destroy a device here
   auto* command = static_cast<PluginCommand*>(context);
+  const CallbackInProgress in_progress(command->callbacks_running_);  // outlives `self` below
   if (command->completed_.exchange(true)) {
     log(LogLevel::error, command->device_ + ": the plugin completed a launch twice; ignored");
     return;

@@ -20,10 +20,13 @@ namespace dotcompute::runtime {
 /// Thread-safe as described per member.
 class PluginCommand final : public ExecutionState {
  public:
-  /// `device` names the device in error messages.
-  PluginCommand(LaunchRequest&& request, std::string device);
+  /// `device` names the device in error messages. `callbacks_running` counts
+  /// the device's complete() calls in progress (see PluginAccelerator::replace).
+  PluginCommand(LaunchRequest&& request, std::string device, std::shared_ptr<std::atomic<int>> callbacks_running);
 
   [[nodiscard]] const KernelDefinition& kernel() const noexcept { return *kernel_; }
+  [[nodiscard]] const Range& global() const noexcept { return global_; }
+  [[nodiscard]] const Range& local() const noexcept { return local_; }
   // Filled by the submitting thread before the command goes to the plugin.
   std::vector<LaunchArgument>& arguments() noexcept { return arguments_; }
   std::vector<dc_launch_argument_t>& c_arguments() noexcept { return c_arguments_; }
@@ -50,10 +53,13 @@ class PluginCommand final : public ExecutionState {
  private:
   static constexpr dc_status_t kPending = -1;
   std::shared_ptr<const KernelDefinition> kernel_;
+  Range global_;
+  Range local_;
   std::vector<LaunchArgument> arguments_;
   std::vector<dc_launch_argument_t> c_arguments_;
   std::vector<SpanCopy> spans_;
   std::string device_;
+  std::shared_ptr<std::atomic<int>> callbacks_running_;
   std::shared_ptr<PluginCommand> self_;
   std::atomic<bool> completed_{false};
   std::atomic<dc_status_t> kernel_status_{kPending};
