@@ -18,7 +18,7 @@ StandardOrchestrator::StandardOrchestrator(KernelRegistry& registry, std::shared
   if (!selector_) throw ArgumentError("the orchestrator needs a backend selector");
   if (!execution_) throw ArgumentError("the orchestrator needs a kernel execution service");
   std::erase_if(sinks, [](const auto& sink) { return !sink || !sink->enabled(); });
-  if (!sinks.empty()) sinks_ = std::make_shared<const TelemetryObserver>(std::move(sinks));
+  if (!sinks.empty()) telemetry_ = std::make_shared<const TelemetryObserver>(std::move(sinks));
   if (!default_device.empty() && default_device != "auto") {
     default_device_ = &resolve_device(default_device, "the default accelerator (RuntimeOptions or DOTCOMPUTE_DEVICE)");
     default_device_reason_ = "default accelerator '" + default_device + "' (RuntimeOptions or DOTCOMPUTE_DEVICE)";
@@ -100,11 +100,11 @@ Execution StandardOrchestrator::execute_kernel_async(std::string_view name, cons
   Selection selection = choose_device(*kernel, range, options);
   Execution execution = execution_->launch(std::move(kernel), *selection.device, range, args, options,
                                            std::move(selection.reason), std::move(stop));
-  if (sinks_) {
+  if (telemetry_) {
     // Recorded before waiters are released, so a sink's figures include an
     // execution once wait() returns. The observer lives in the state and runs
     // while it is alive; it shares the sinks so that it may outlive this orchestrator.
-    execution.state()->on_finishing(sinks_);
+    execution.state()->on_finishing(telemetry_);
   }
   return execution;
 }

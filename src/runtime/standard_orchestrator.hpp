@@ -54,7 +54,7 @@ class StandardOrchestrator final : public ComputeOrchestrator {
    private:
     std::vector<std::shared_ptr<TelemetrySink>> sinks_;
   };
-  std::shared_ptr<const TelemetryObserver> sinks_;
+  std::shared_ptr<const TelemetryObserver> telemetry_;
   Accelerator* default_device_ = nullptr;
   std::string default_device_reason_;
 };
