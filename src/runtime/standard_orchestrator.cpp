@@ -50,7 +50,9 @@ Selection StandardOrchestrator::choose_device(const KernelDefinition& kernel, co
   std::string reason;
   if (!options.device.empty()) {
     chosen = &resolve_device(options.device, "ExecutionOptions::device");
-    reason = "requested in ExecutionOptions ('" + options.device + "')";
+    constexpr std::string_view requested = "requested in ExecutionOptions ('";
+    reason.reserve(requested.size() + options.device.size() + 2);  // one allocation: this runs per launch
+    reason.append(requested).append(options.device).append("')");
   } else if (default_device_ != nullptr) {
     chosen = default_device_;
     reason = default_device_reason_;

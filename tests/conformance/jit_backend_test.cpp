@@ -153,6 +153,26 @@ TEST_P(JitBackend, WorkQueuedBehindTheDriverWindowCanBeCancelled) {
   for (std::size_t i = 0; i + 1 < queued.size(); ++i) EXPECT_NO_THROW(queued[i].wait());
 }
 
+TEST_P(JitBackend, AReplacedKernelSourceRunsItsNewCode) {
+  // The allocator tends to put the new source where the old one was: a
+  // program cached by the source's address would run the old code.
+  const auto source = [](int value) {
+    return "DC_KERNEL void put(DC_GLOBAL int* x) { x[dc_global_id(0)] = " + std::to_string(value) + "; }";
+  };
+  Buffer<int> x(4);
+  for (int version = 1; version <= 8; ++version) {
+    if (version % 2 == 0) {
+      const std::string replacing[] = {"put"};
+      registry_.add_source(source(version), "runtime/put.dck", replacing);
+    } else {
+      registry_.remove("put");  // absent the first time
+      registry_.add_source(source(version), "runtime/put.dck");
+    }
+    on(*runtime_, backend().c_str(), "put", Range(4), x).wait();
+    ASSERT_EQ(x.host_read()[3], version) << "version " << version << " ran older code";
+  }
+}
+
 TEST_P(JitBackend, ArgumentAndWorkGroupErrorsComeBeforeAnythingRuns) {
   Runtime runtime = make_runtime(&KernelRegistry::global());
   Buffer<float> small(10);

@@ -63,9 +63,10 @@ class OpenClCommand final : public ExecutionState {
 
   /// Sets the arguments and enqueues the kernel (and span write-backs).
   /// Called with the device's queue lock held, so commands reach the driver in
-  /// order. Returns the driver's status; on failure the command is finished.
+  /// order, and no two set the arguments of a (shared) kernel object at once.
+  /// Returns the driver's status; on failure the command is finished.
   /// No event is requested: completion comes from the device's markers.
-  cl_int enqueue(cl_command_queue queue, std::mutex& kernel_mutex);
+  cl_int enqueue(cl_command_queue queue);
   /// Finishes from the driver's status (negative: failed).
   void complete(cl_int status) noexcept;
 
@@ -84,10 +85,9 @@ class OpenClCommand final : public ExecutionState {
   std::vector<SpanCopy> spans_;
 };
 
-cl_int OpenClCommand::enqueue(cl_command_queue queue, std::mutex& kernel_mutex) {
+cl_int OpenClCommand::enqueue(cl_command_queue queue) {
   cl_int error = CL_SUCCESS;
-  if (global_.total() != 0) {            // an empty range runs nothing; the next marker completes it in order
-    std::lock_guard lock(kernel_mutex);  // kernel objects are shared by every launch of the kernel
+  if (global_.total() != 0) {  // an empty range runs nothing; the next marker completes it in order
     for (std::size_t i = 0; i < arguments_.size() && error == CL_SUCCESS; ++i) {
       const LaunchArgument& argument = arguments_[i];
       if (argument.kind == ParameterKind::scalar) {
@@ -260,7 +260,7 @@ cl_kernel OpenClDevice::kernel_object(const KernelDefinition& kernel) {
   std::lock_guard lock(programs_mutex_);
   auto found = programs_.find(kernel.source.get());
   if (found == programs_.end())
-    found = programs_.emplace(kernel.source.get(), Program{build_program(*kernel.source), {}}).first;
+    found = programs_.emplace(kernel.source.get(), Program{kernel.source, build_program(*kernel.source), {}}).first;
   Program& program = found->second;
   auto& object = program.kernels[kernel.name];
   if (object == nullptr) {
@@ -369,7 +369,7 @@ void OpenClDevice::dispatch_waiting_locked() {
       next->finish_cancelled();
       continue;
     }
-    if (next->enqueue(context_->queue, programs_mutex_) != CL_SUCCESS) continue;  // finished with its error
+    if (next->enqueue(context_->queue) != CL_SUCCESS) continue;  // finished with its error
     std::uint64_t marker = 0;
     {
       std::lock_guard lock(completion_mutex_);

@@ -67,6 +67,8 @@ class OpenClDevice final : public Accelerator {
 
  private:
   struct Program {
+    // Held so that the address keying programs_ is not reused by another source.
+    std::shared_ptr<const KernelSource> source;
     cl_program program = nullptr;
     std::unordered_map<std::string, cl_kernel> kernels;
   };
@@ -100,13 +102,13 @@ class OpenClDevice final : public Accelerator {
   std::string cache_device_key_;
   bool fp64_ = false;
 
-  std::mutex programs_mutex_;  // also serialises clSetKernelArg + enqueue on shared kernel objects
+  std::mutex programs_mutex_;
   std::unordered_map<const KernelSource*, Program> programs_;
 
   // Lock order: queue_mutex_, then completion_mutex_. Driver callbacks only
   // ever take completion_mutex_; the only OpenCL calls made under it are the
   // non-blocking marker enqueue and its callback registration.
-  std::mutex queue_mutex_;  // waiting_, and the order in which commands reach the driver
+  std::mutex queue_mutex_;  // waiting_, the order in which commands reach the driver, clSetKernelArg
   std::deque<std::shared_ptr<OpenClCommand>> waiting_;
   std::mutex completion_mutex_;
   std::condition_variable completed_;
