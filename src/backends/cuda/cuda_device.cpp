@@ -281,30 +281,35 @@ CUmodule CudaDevice::load_jit_module(const KernelDefinition& kernel) {
 CUfunction CudaDevice::function_for(const KernelDefinition& kernel) {
   std::lock_guard lock(modules_mutex_);
   const KernelSource& source = *kernel.source;
-  CUmodule module = nullptr;
   const bool aot = std::any_of(source.cuda.architectures.begin(), source.cuda.architectures.end(), [this](int a) {
     return a / 10 == architecture_ / 10 && a <= architecture_;  // machine code runs on later minor versions
   });
+  Module* module = nullptr;
   if (aot && !source.cuda.image.empty()) {
     auto found = aot_modules_.find(&source);
     if (found == aot_modules_.end()) {
       CUmodule loaded = nullptr;
       check(driver_.cuModuleLoadData(&loaded, source.cuda.image.data()),
             "loading the ahead-of-time fatbin of " + source.path + " on " + info_.id);
-      found = aot_modules_.emplace(&source, Module{kernel.source, loaded}).first;
+      found = aot_modules_.emplace(&source, Module{kernel.source, loaded, {}}).first;
     }
-    module = found->second.module;
+    module = &found->second;
   } else {
     const auto key = std::make_pair(&source, kernel.name);
     auto found = jit_modules_.find(key);
     if (found == jit_modules_.end())
-      found = jit_modules_.emplace(key, Module{kernel.source, load_jit_module(kernel)}).first;
-    module = found->second.module;
+      found = jit_modules_.emplace(key, Module{kernel.source, load_jit_module(kernel), {}}).first;
+    module = &found->second;
   }
-  CUfunction function = nullptr;
-  check(driver_.cuModuleGetFunction(&function, module, entry_name(kernel.name).c_str()),
-        "finding kernel '" + kernel.name + "' on " + info_.id);
-  return function;
+  // Looked up once: every launch needs it.
+  auto function = module->functions.find(kernel.name);
+  if (function == module->functions.end()) {
+    CUfunction entry = nullptr;
+    check(driver_.cuModuleGetFunction(&entry, module->module, entry_name(kernel.name).c_str()),
+          "finding kernel '" + kernel.name + "' on " + info_.id);
+    function = module->functions.emplace(kernel.name, entry).first;
+  }
+  return function->second;
 }
 
 std::unique_ptr<DeviceReplica> CudaDevice::create_replica(std::size_t bytes) {

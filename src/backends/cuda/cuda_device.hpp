@@ -67,6 +67,7 @@ class CudaDevice final : public Accelerator {
   struct Module {
     std::shared_ptr<const KernelSource> source;  // keeps the key's address from being reused
     CUmodule module = nullptr;
+    std::map<std::string, CUfunction, std::less<>> functions;  // entry points looked up so far
   };
   struct StagingSlot {
     void* host = nullptr;
