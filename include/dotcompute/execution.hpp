@@ -51,9 +51,11 @@ class Execution {
   [[nodiscard]] bool is_done() const;
   /// Waits, then returns the result or rethrows the execution's error.
   [[nodiscard]] KernelResult get() const;
-  /// Requests cancellation. Not started yet: it never runs. Running on the CPU:
-  /// it stops at the next chunk boundary. Either way wait()/get() throw CancelledError.
-  /// No effect once finished.
+  /// Requests cancellation. Not handed to its device yet: it never runs.
+  /// Running on the CPU: it stops at the next chunk boundary. Either way
+  /// wait()/get() throw CancelledError. Work already in an OpenCL or CUDA
+  /// driver's queue (about the next 2 ms of work, at least the next two
+  /// launches) cannot be stopped and finishes normally. No effect once finished.
   void cancel() const;
 
   /// A handle that finishes after `continuation(result)` has run. The

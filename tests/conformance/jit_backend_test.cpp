@@ -130,20 +130,21 @@ TEST_P(JitBackend, BuffersStayCoherentWithTheCpuBackend) {
   EXPECT_EQ(a.host_read()[5], 10.0f);
 }
 
+constexpr const char* kSpinSource =
+    "DC_KERNEL void spin(int iterations, DC_GLOBAL float* x) {\n"
+    "  float v = 0.0f;\n"
+    "  for (int i = 0; i < iterations; ++i) v = v * 0.999f + 1.0f;\n"
+    "  x[dc_global_id(0)] = v;\n"
+    "}\n";
+
 TEST_P(JitBackend, WorkQueuedBehindTheDriverWindowCanBeCancelled) {
-  registry_.add_source(
-      "DC_KERNEL void spin(int iterations, DC_GLOBAL float* x) {\n"
-      "  float v = 0.0f;\n"
-      "  for (int i = 0; i < iterations; ++i) v = v * 0.999f + 1.0f;\n"
-      "  x[dc_global_id(0)] = v;\n"
-      "}\n",
-      "runtime/spin.dck");
+  registry_.add_source(kSpinSource, "runtime/spin.dck");
   Buffer<float> x(2);
   on(*runtime_, backend().c_str(), "spin", Range(2), 1, x).wait();  // built
   std::vector<Execution> queued;
   queued.push_back(on(*runtime_, backend().c_str(), "spin", Range(2), 200000000, x));  // long
-  for (int i = 0; i < 300; ++i) queued.push_back(on(*runtime_, backend().c_str(), "spin", Range(2), 1, x));
-  queued.back().cancel();  // beyond the driver window (CUDA 64 commands, OpenCL 256): still ours to drop
+  for (int i = 0; i < 5000; ++i) queued.push_back(on(*runtime_, backend().c_str(), "spin", Range(2), 1, x));
+  queued.back().cancel();  // beyond the widest driver window (4096 commands): still ours to drop
   try {
     queued.back().wait();
     FAIL() << "expected CancelledError";
@@ -151,6 +152,25 @@ TEST_P(JitBackend, WorkQueuedBehindTheDriverWindowCanBeCancelled) {
     EXPECT_CONTAINS(e.what(), "before it started");
   }
   for (std::size_t i = 0; i + 1 < queued.size(); ++i) EXPECT_NO_THROW(queued[i].wait());
+}
+
+TEST_P(JitBackend, LongKernelsReachTheDriverAFewAtATime) {
+  // Work in the driver can no longer be cancelled, so the driver gets about
+  // 2 ms of it: with kernels of several milliseconds, two at a time.
+  registry_.add_source(kSpinSource, "runtime/spin.dck");
+  Buffer<float> x(2);
+  constexpr int kLong = 4000000;  // about 7 ms on PoCL here
+  for (int i = 0; i < 2; ++i) on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x).wait();  // measured
+  std::vector<Execution> queued;
+  for (int i = 0; i < 8; ++i) queued.push_back(on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x));
+  queued[5].cancel();
+  for (std::size_t i = 0; i < queued.size(); ++i) {
+    if (i == 5) {
+      EXPECT_THROW(queued[i].wait(), CancelledError) << "the sixth long kernel was already in the driver";
+    } else {
+      EXPECT_NO_THROW(queued[i].wait());
+    }
+  }
 }
 
 TEST_P(JitBackend, AReplacedKernelSourceRunsItsNewCode) {

@@ -75,6 +75,9 @@ class ExecutionState {
   // --- for backends ---------------------------------------------------------
   /// Records the start time and moves to `running`.
   void mark_started() noexcept;
+  /// When mark_started() was called (a default time point before). Read it
+  /// only on a thread that synchronised with that call.
+  [[nodiscard]] Clock::time_point started_at() const noexcept { return started_; }
   /// Records the finish time and the timings into the result, then finishes.
   void finish_succeeded() noexcept;
   void finish_failed(std::exception_ptr error) noexcept;

@@ -484,7 +484,7 @@ void CudaDevice::finish_cancelled_waiting_locked() {
 
 void CudaDevice::dispatch_waiting_locked() {
   while (!waiting_.empty()) {
-    if (in_flight_count_.load(std::memory_order_acquire) >= kDriverWindow) break;
+    if (in_flight_count_.load(std::memory_order_acquire) >= window_.size()) break;
     std::shared_ptr<CudaCommand> next = std::move(waiting_.front());
     waiting_.pop_front();
     if (next->cancel_requested() && next->claim()) {  // cancelled commands never reach the driver
@@ -520,7 +520,7 @@ void CudaDevice::drain_waiting_locked() {
     dispatch_waiting_locked();
     if (waiting_.empty()) return;
     std::unique_lock lock(completion_mutex_);
-    completed_.wait(lock, [this] { return in_flight_.size() < kDriverWindow; });
+    completed_.wait(lock, [this] { return in_flight_.size() < window_.size(); });
   }
 }
 
@@ -556,6 +556,10 @@ void CudaDevice::completion_main() {
       front = in_flight_.front();
     }
     const CUresult status = driver_.cuEventSynchronize(front->event());
+    const auto now = Clock::now();
+    // The stream ran it from when it was dispatched or the one before it finished, whichever came later.
+    if (status == CUDA_SUCCESS) window_.measured(now - std::max(front->started_at(), last_completed_), 1);
+    last_completed_ = now;
     bool backlog = false;
     {
       std::lock_guard lock(completion_mutex_);

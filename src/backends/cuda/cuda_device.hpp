@@ -18,6 +18,7 @@
 
 #include "cuda_driver.hpp"
 #include "dotcompute/accelerator.hpp"
+#include "dotcompute/backend/driver_window.hpp"
 #include "dotcompute/program_cache.hpp"
 
 namespace dotcompute::cuda {
@@ -36,10 +37,6 @@ class CudaCommand;
 
 class CudaDevice final : public Accelerator {
  public:
-  /// Commands handed to the driver at most at a time; later ones wait in a
-  /// software queue where they can still be cancelled.
-  static constexpr std::size_t kDriverWindow = 64;
-
   CudaDevice(std::shared_ptr<Context> context, std::size_t index, const std::filesystem::path& cache_directory);
   ~CudaDevice() override;
 
@@ -124,6 +121,10 @@ class CudaDevice final : public Accelerator {
   bool idle_ = false;       // guarded by completion_mutex_: the completion thread sleeps
   bool stopping_ = false;   // guarded by completion_mutex_
   std::thread completion_;  // waits on each command's event in order and finishes it
+
+  // Commands the stream may hold; measured by the completion thread (the only user of last_completed_).
+  DriverWindow window_;
+  std::chrono::steady_clock::time_point last_completed_;
 };
 
 }  // namespace dotcompute::cuda

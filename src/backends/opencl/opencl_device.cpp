@@ -335,13 +335,13 @@ namespace {
 
 struct MarkerContext {
   OpenClDevice* device;
-  std::uint64_t covers;  // every command dispatched before the marker
+  OpenClDevice::Marker marker;
 };
 
 void CL_CALLBACK on_marker(cl_event event, cl_int status, void* user) {
   const InternalThreadScope internal;  // a driver thread: never destroy a device here
   auto* context = static_cast<MarkerContext*>(user);
-  context->device->marker_reached(context->covers, status);
+  context->device->marker_reached(context->marker, status);
   delete context;
   clReleaseEvent(event);
 }
@@ -356,11 +356,16 @@ void OpenClDevice::finish_cancelled_waiting_locked() {
   });
 }
 
+std::size_t OpenClDevice::room_locked() const {
+  const std::size_t window = window_.size();
+  return window > in_flight_.size() ? window - in_flight_.size() : 0;
+}
+
 void OpenClDevice::dispatch_waiting_locked() {
-  std::size_t room = 0;  // only grows meanwhile (completions), so a stale value is safe
+  std::size_t room = 0;  // a stale value is safe: only completions change it meanwhile
   {
     std::lock_guard lock(completion_mutex_);
-    room = kDriverWindow - in_flight_.size();
+    room = room_locked();
   }
   while (!waiting_.empty() && room > 0) {
     std::shared_ptr<OpenClCommand> next = std::move(waiting_.front());
@@ -370,44 +375,47 @@ void OpenClDevice::dispatch_waiting_locked() {
       continue;
     }
     if (next->enqueue(context_->queue) != CL_SUCCESS) continue;  // finished with its error
-    std::uint64_t marker = 0;
+    Marker marker;
     {
       std::lock_guard lock(completion_mutex_);
+      if (dispatched_ == marked_) first_uncovered_dispatched_ = next->started_at();
       in_flight_.push_back({++dispatched_, std::move(next)});
-      room = kDriverWindow - in_flight_.size();
+      room = room_locked();
       marker = claim_marker_locked(waiting_.empty() || room == 0);
     }
-    if (marker != 0) arm_marker(marker);
+    if (marker.covers != 0) arm_marker(marker);
   }
-  std::uint64_t marker = 0;
+  Marker marker;
   {
     std::lock_guard lock(completion_mutex_);
     backlog_ = !waiting_.empty();
     marker = claim_marker_locked(true);  // re-arming after the pending markers: commands left uncovered
   }
-  if (marker != 0) arm_marker(marker);
+  if (marker.covers != 0) arm_marker(marker);
 }
 
 // Completion: markers enqueued after the commands they cover; when the driver
 // reaches one, every command before it has finished. Far cheaper than an event
-// and a callback per command. A marker follows every kMarkerInterval commands,
-// so that completions free window room while the driver still has work queued,
-// and one follows the last command of a burst when no marker is pending (any
-// commands left uncovered get one when the pending markers are reached).
-std::uint64_t OpenClDevice::claim_marker_locked(bool end_of_burst) {
+// and a callback per command. A marker follows every window / 4 commands (at
+// most kMaxMarkerInterval), so that completions free window room while the
+// driver still has work queued, and one follows the last command of a burst
+// when no marker is pending (any commands left uncovered get one when the
+// pending markers are reached).
+OpenClDevice::Marker OpenClDevice::claim_marker_locked(bool end_of_burst) {
   const std::uint64_t uncovered = dispatched_ - marked_;
-  if (uncovered == 0) return 0;
-  if (uncovered < kMarkerInterval && !(end_of_burst && markers_pending_ == 0)) return 0;
+  if (uncovered == 0) return {};
+  const std::size_t interval = std::clamp<std::size_t>(window_.size() / 4, 1, kMaxMarkerInterval);
+  if (uncovered < interval && !(end_of_burst && markers_pending_ == 0)) return {};
   ++markers_pending_;
   marked_ = dispatched_;
-  return dispatched_;
+  return {dispatched_, static_cast<std::size_t>(uncovered), first_uncovered_dispatched_};
 }
 
-void OpenClDevice::arm_marker(std::uint64_t covers) {
+void OpenClDevice::arm_marker(const Marker& covered) {
   // Not under completion_mutex_: the driver may run the callback right here.
   cl_event marker = nullptr;
   cl_int error = clEnqueueMarkerWithWaitList(context_->queue, 0, nullptr, &marker);
-  auto* context = new MarkerContext{this, covers};
+  auto* context = new MarkerContext{this, covered};
   if (error == CL_SUCCESS) error = clSetEventCallback(marker, CL_COMPLETE, &on_marker, context);
   if (error == CL_SUCCESS) {
     clFlush(context_->queue);
@@ -427,21 +435,26 @@ void OpenClDevice::arm_marker(std::uint64_t covers) {
   completed_.notify_all();
 }
 
-void OpenClDevice::marker_reached(std::uint64_t covers, cl_int status) noexcept {
+void OpenClDevice::marker_reached(const Marker& marker, cl_int status) noexcept {
+  const auto now = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<OpenClCommand>> finished;
   {
     std::lock_guard lock(completion_mutex_);
-    while (!in_flight_.empty() && in_flight_.front().first <= covers) {
+    while (!in_flight_.empty() && in_flight_.front().first <= marker.covers) {
       finished.push_back(std::move(in_flight_.front().second));
       in_flight_.pop_front();
     }
     --markers_pending_;
     rearm_ = markers_pending_ == 0 && !in_flight_.empty();
+    // The covered commands ran in order, from when the first was dispatched
+    // or the previous marker was reached (whichever came later) until now.
+    if (status >= 0) window_.measured(now - std::max(marker.first_dispatched, last_marker_reached_), marker.count);
+    last_marker_reached_ = now;
   }
   // A driver failure marks the whole batch: the in-order queue fails every
   // command after the failing one, so the marker's status speaks for them.
   for (auto& command : finished) command->complete(status);
-  completed_.notify_all();  // the dispatcher (re-arm, backlog) and synchronize()
+  completed_.notify_all();  // the dispatcher (re-arm, backlog, a wider window) and synchronize()
 }
 
 void OpenClDevice::drain_waiting_locked() {
@@ -449,7 +462,7 @@ void OpenClDevice::drain_waiting_locked() {
     dispatch_waiting_locked();
     if (waiting_.empty()) return;
     std::unique_lock lock(completion_mutex_);
-    completed_.wait(lock, [this] { return in_flight_.size() < kDriverWindow; });
+    completed_.wait(lock, [this] { return room_locked() > 0; });
   }
 }
 
@@ -464,7 +477,7 @@ void OpenClDevice::dispatcher_main() {
   for (;;) {
     {
       std::unique_lock lock(completion_mutex_);
-      completed_.wait(lock, [this] { return stopping_ || rearm_ || (backlog_ && in_flight_.size() < kDriverWindow); });
+      completed_.wait(lock, [this] { return stopping_ || rearm_ || (backlog_ && room_locked() > 0); });
       if (stopping_) return;
       rearm_ = false;
     }

@@ -3,6 +3,7 @@
 // kernel source and cached in memory and on disk.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -15,6 +16,7 @@
 #include <unordered_map>
 
 #include "dotcompute/accelerator.hpp"
+#include "dotcompute/backend/driver_window.hpp"
 #include "dotcompute/program_cache.hpp"
 #include "opencl_api.hpp"
 
@@ -36,11 +38,8 @@ class OpenClCommand;
 
 class OpenClDevice final : public Accelerator {
  public:
-  /// Commands handed to the driver at most at a time; later ones wait in a
-  /// software queue where they can still be cancelled.
-  static constexpr std::size_t kDriverWindow = 256;
-  /// A completion marker follows at least every this many commands.
-  static constexpr std::size_t kMarkerInterval = kDriverWindow / 4;
+  /// A completion marker follows every window / 4 commands, at most every this many.
+  static constexpr std::size_t kMaxMarkerInterval = 64;
 
   OpenClDevice(cl_platform_id platform, cl_device_id device, std::size_t index,
                const std::filesystem::path& cache_directory);
@@ -58,9 +57,15 @@ class OpenClDevice final : public Accelerator {
   void upload(DeviceReplica& replica, const void* host, std::size_t bytes) override;
   void download(DeviceReplica& replica, void* host, std::size_t bytes) override;
 
+  /// What a completion marker covers: every command dispatched before it.
+  struct Marker {
+    std::uint64_t covers = 0;  // sequence of the last command covered (0: no marker)
+    std::size_t count = 0;     // commands covered that no earlier marker covers
+    std::chrono::steady_clock::time_point first_dispatched;
+  };
   /// Called from the driver's callback when a completion marker is reached
   /// (any thread; never takes the queue lock).
-  void marker_reached(std::uint64_t covers, cl_int status) noexcept;
+  void marker_reached(const Marker& marker, cl_int status) noexcept;
   /// Finishes cancelled waiting commands, hands waiting commands to the driver
   /// while the window has room, and arms a completion marker.
   void pump();
@@ -83,12 +88,13 @@ class OpenClDevice final : public Accelerator {
   /// launch: by the dispatcher once per completion marker, and by waiters.
   void finish_cancelled_waiting_locked();
   /// With the completion lock held: whether a marker should follow the
-  /// commands dispatched so far (then counted as pending); the sequence it
-  /// covers, or 0. `end_of_burst`: nothing more is about to be dispatched.
-  std::uint64_t claim_marker_locked(bool end_of_burst);
-  /// With the queue lock held (not the completion lock): enqueues a completion
-  /// marker covering every command up to sequence `covers`.
-  void arm_marker(std::uint64_t covers);
+  /// commands dispatched so far (then counted as pending); what it covers
+  /// (covers 0: none). `end_of_burst`: nothing more is about to be dispatched.
+  Marker claim_marker_locked(bool end_of_burst);
+  /// With the queue lock held (not the completion lock): enqueues `marker`.
+  void arm_marker(const Marker& marker);
+  /// With the completion lock held: room left in the window.
+  [[nodiscard]] std::size_t room_locked() const;
   /// With the queue lock held: hands every waiting command to the driver,
   /// waiting for window room as needed (so that a transfer can follow them).
   void drain_waiting_locked();
@@ -120,6 +126,9 @@ class OpenClDevice final : public Accelerator {
   bool rearm_ = false;               // the last pending marker was reached with commands uncovered
   bool backlog_ = false;             // waiting_ was left non-empty
   bool stopping_ = false;
+  std::chrono::steady_clock::time_point first_uncovered_dispatched_;  // of the next marker's first command
+  std::chrono::steady_clock::time_point last_marker_reached_;
+  DriverWindow window_;  // measured from each marker: its commands' time in the driver
   // Moves the software queue along when driver completions make room (driver
   // callbacks cannot: they must not take the queue lock). Idle without a backlog.
   std::thread dispatcher_;
