@@ -9,6 +9,7 @@
 // Use:
 //   DOTCOMPUTE_PLUGIN_PATH=$PWD/build-examples/plugins dotcompute devices
 #include <condition_variable>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -21,6 +22,12 @@
 
 #ifndef OFFLOAD_PLUGIN_VERSION
 #define OFFLOAD_PLUGIN_VERSION "1.0.0"
+#endif
+// 1: copies writable host spans back itself, so that launches with one return
+// at once (DC_BACKEND_WRITES_BACK); 0: leaves that to the runtime, which then
+// waits in launch() (the test suite builds one version so).
+#ifndef OFFLOAD_PLUGIN_WRITES_BACK
+#define OFFLOAD_PLUGIN_WRITES_BACK 1
 #endif
 
 namespace {
@@ -37,6 +44,7 @@ struct Launch {
   Program* program;
   dc_work_geometry_t geometry;
   std::vector<dc_launch_argument_t> arguments;
+  std::vector<dc_write_back_t> write_backs;  // device memory -> host, after the kernel
   void* context;
   void (*complete)(void*, dc_status_t, const char*);
   std::int32_t (*cancel_requested)(void*);
@@ -45,6 +53,7 @@ struct Launch {
 class OffloadBackend {
  public:
   static constexpr const char* name = "offload";
+  static constexpr std::uint32_t features = OFFLOAD_PLUGIN_WRITES_BACK ? DC_BACKEND_WRITES_BACK : 0;
 
   OffloadBackend() : worker_([this] { run(); }) {}
   ~OffloadBackend() {
@@ -99,9 +108,14 @@ class OffloadBackend {
     Launch launch{static_cast<Program*>(raw.program),
                   raw.geometry,
                   std::vector<dc_launch_argument_t>(raw.arguments, raw.arguments + raw.argument_count),
+                  {},
                   raw.completion_context,
                   raw.complete,
                   raw.cancel_requested};
+    // A runtime built against an older header sends a shorter dc_launch_t (and copies spans back itself).
+    if (raw.struct_size >= offsetof(dc_launch_t, write_backs) + sizeof raw.write_backs) {
+      launch.write_backs.assign(raw.write_backs, raw.write_backs + raw.write_back_count);
+    }
     run_in_order([launch = std::move(launch)] { execute(launch); }, false);
   }
 
@@ -125,6 +139,7 @@ class OffloadBackend {
     const dc_kernel_t& kernel = *launch.program->kernel;
     const std::uint64_t items = launch.geometry.global[0] * launch.geometry.global[1] * launch.geometry.global[2];
     kernel.run_host_chunk(kernel.host_code, values.data(), &launch.geometry, 0, items);
+    for (const dc_write_back_t& copy : launch.write_backs) std::memcpy(copy.host, copy.memory, copy.bytes);
     launch.complete(launch.context, DC_STATUS_OK, nullptr);
   }
 

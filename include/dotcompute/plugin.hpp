@@ -11,6 +11,7 @@
 //     void launch(std::uint32_t device, const dc_launch_t& launch);
 //     void synchronize(std::uint32_t device);
 //     // devices with memory of their own also: allocate, release, upload, download
+//     // optional: static constexpr std::uint32_t features = DC_BACKEND_WRITES_BACK;
 //   };
 //   struct MyPlugin {                       // satisfies plugin::Plugin
 //     static constexpr const char* name = "mine";
@@ -205,6 +206,7 @@ struct BackendThunks {
     }
     backend.launch = &launch;
     backend.synchronize = &synchronize;
+    if constexpr (requires { B::features; }) backend.features = B::features;
     return backend;
   }
 };

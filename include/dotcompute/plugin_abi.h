@@ -28,7 +28,8 @@
  * changed); the runtime refuses plugins with another version. Fields are only
  * ever appended to the end of a struct, which keeps the version: each struct
  * starts with its `struct_size`, and a reader ignores fields beyond the size
- * the writer declared. */
+ * the writer declared, and gives fields the writer did not declare their zero
+ * value. A struct's first ABI 1 layout is the smallest size accepted. */
 #ifndef DOTCOMPUTE_PLUGIN_ABI_H
 #define DOTCOMPUTE_PLUGIN_ABI_H
 
@@ -172,6 +173,13 @@ typedef struct dc_launch_argument_t {
   uint64_t elements;
 } dc_launch_argument_t;
 
+/** A writable host span's device copy, to be copied back after the kernel. */
+typedef struct dc_write_back_t {
+  void* memory; /* from this backend's allocate() */
+  void* host;   /* where the bytes go: the caller's memory */
+  uint64_t bytes;
+} dc_write_back_t;
+
 /** A launch: valid during the launch() call only (copy what you keep). */
 typedef struct dc_launch_t {
   uint32_t struct_size;
@@ -188,6 +196,12 @@ typedef struct dc_launch_t {
   /* Nonzero once the caller wants the work dropped. A backend checks it when
    * queued work is about to start, and then completes with DC_STATUS_CANCELLED. */
   int32_t (*cancel_requested)(void* completion_context);
+  /* Appended; set only for backends with DC_BACKEND_WRITES_BACK (0 and NULL
+   * otherwise). Once the kernel has succeeded, and before complete(), copy
+   * each entry's bytes from `memory` to `host`, in order; after a failure or
+   * a cancellation, copy nothing. */
+  uint32_t write_back_count;
+  const dc_write_back_t* write_backs;
 } dc_launch_t;
 
 /** A backend: a family of devices, named "<name>:<index>" in the runtime.
@@ -219,7 +233,14 @@ typedef struct dc_backend_t {
   dc_status_t (*launch)(void* state, uint32_t device, const dc_launch_t* launch, dc_message_t* message);
   /* Returns once everything launched on `device` so far has completed. */
   dc_status_t (*synchronize)(void* state, uint32_t device, dc_message_t* message);
+  /* Appended: DC_BACKEND_* flags (a table too short to hold it has none). */
+  uint32_t features;
 } dc_backend_t;
+
+/** The backend copies writable host spans back itself (dc_launch_t::write_backs),
+ * so that a launch with one returns at once. Without it, the runtime's
+ * launch() waits for the kernel and then calls download(). */
+#define DC_BACKEND_WRITES_BACK 1u
 
 /* --- backend selectors -------------------------------------------------- */
 

@@ -350,6 +350,7 @@ void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command
   }
   {
     const ServingLock serving(*this);
+    const bool plugin_writes_back = (backend().features & DC_BACKEND_WRITES_BACK) != 0;
     try {
       check_usable();
       for (std::size_t i = 0; i < replicas.size(); ++i) {
@@ -357,14 +358,21 @@ void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command
         if (!replicas[i]->lost.empty()) throw DeviceError(replicas[i]->lost);
         c_arguments[i].memory = replicas[i]->memory;  // where a reload may have moved it
       }
+      if (plugin_writes_back) {
+        for (const SpanCopy& copy : command->spans()) {
+          if (!copy.write_back) continue;
+          command->write_backs().push_back({static_cast<PluginReplica&>(*copy.copy).memory, copy.host, copy.bytes});
+        }
+      }
       submit(command, program_for(command->kernel()).program);
     } catch (...) {
       command->fail_submission(std::current_exception());
       return;
     }
-    // Writable host spans: copied back here once the kernel succeeded.
-    const bool writes_back = std::any_of(command->spans().begin(), command->spans().end(),
-                                         [](const SpanCopy& copy) { return copy.write_back; });
+    // Writable host spans, unless the plugin copies them back itself: copied
+    // back here once the kernel succeeded (the launch waits for it).
+    const bool writes_back = !plugin_writes_back && std::any_of(command->spans().begin(), command->spans().end(),
+                                                                [](const SpanCopy& copy) { return copy.write_back; });
     if (writes_back && command->wait_for_kernel() == DC_STATUS_OK) {
       try {
         for (const SpanCopy& copy : command->spans()) {
@@ -394,6 +402,8 @@ void PluginAccelerator::submit(const std::shared_ptr<PluginCommand>& held, void*
   launch.completion_context = &command;
   launch.complete = &PluginCommand::complete;
   launch.cancel_requested = &PluginCommand::cancel_requested;
+  launch.write_back_count = static_cast<std::uint32_t>(command.write_backs().size());
+  launch.write_backs = command.write_backs().data();
   command.mark_started();
   command.hold(held);
   dc_message_t message{};

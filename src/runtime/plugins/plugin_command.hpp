@@ -16,7 +16,8 @@
 namespace dotcompute::runtime {
 
 /// Finishes once both parts are done: the plugin completed the kernel, and
-/// the submitting thread is done with it (copying writable host spans back).
+/// the submitting thread is done with it (copying writable host spans back,
+/// unless the plugin does: DC_BACKEND_WRITES_BACK).
 /// Thread-safe as described per member.
 class PluginCommand final : public ExecutionState {
  public:
@@ -31,6 +32,8 @@ class PluginCommand final : public ExecutionState {
   std::vector<LaunchArgument>& arguments() noexcept { return arguments_; }
   std::vector<dc_launch_argument_t>& c_arguments() noexcept { return c_arguments_; }
   std::vector<SpanCopy>& spans() noexcept { return spans_; }
+  /// The writable spans' copies, for a plugin that copies them back itself.
+  std::vector<dc_write_back_t>& write_backs() noexcept { return write_backs_; }
 
   /// Hands the command to the plugin: it stays alive until complete().
   void hold(std::shared_ptr<PluginCommand> self) { self_ = std::move(self); }
@@ -58,6 +61,7 @@ class PluginCommand final : public ExecutionState {
   std::vector<LaunchArgument> arguments_;
   std::vector<dc_launch_argument_t> c_arguments_;
   std::vector<SpanCopy> spans_;
+  std::vector<dc_write_back_t> write_backs_;
   std::string device_;
   std::shared_ptr<std::atomic<int>> callbacks_running_;
   std::shared_ptr<PluginCommand> self_;

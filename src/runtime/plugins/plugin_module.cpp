@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 
 #include "../component_name.hpp"
@@ -36,17 +38,37 @@ std::string array_problem(const char* what, std::uint32_t count, const Item* ite
   return {};
 }
 
+// Reads `count` items laid out with the element size the plugin declared in
+// the first one's struct_size (at least `minimum`, the item's first ABI 1
+// layout), each into a zeroed item of this runtime's layout.
 template <class Item>
-std::string size_problem(const char* what, const Item& item) {
-  if (item.struct_size < sizeof(Item)) {
-    return std::string(what) + " declares " + std::to_string(item.struct_size) + " bytes, fewer than the " +
-           std::to_string(sizeof(Item)) + " of ABI version " + std::to_string(DC_PLUGIN_ABI_VERSION);
+std::string read_items(const char* what, const Item* items, std::uint32_t count, std::size_t minimum,
+                       std::vector<Item>& out) {
+  static_assert(offsetof(Item, struct_size) == 0 && sizeof(Item::struct_size) == sizeof(std::uint32_t));
+  const auto* bytes = reinterpret_cast<const unsigned char*>(items);
+  std::uint32_t stride = 0;
+  if (count > 0) std::memcpy(&stride, bytes, sizeof stride);
+  if (count > 0 && stride < minimum) {
+    return std::string(what) + " table declares " + std::to_string(stride) + " bytes, fewer than the " +
+           std::to_string(minimum) + " of ABI version " + std::to_string(DC_PLUGIN_ABI_VERSION);
+  }
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const unsigned char* at = bytes + std::size_t{i} * stride;
+    std::uint32_t size = 0;
+    std::memcpy(&size, at, sizeof size);
+    if (size != stride) {
+      return std::string(what) + " table " + std::to_string(i) + " declares " + std::to_string(size) +
+             " bytes, unlike the first one's " + std::to_string(stride);
+    }
+    Item item{};
+    std::memcpy(static_cast<void*>(&item), at, std::min<std::size_t>(stride, sizeof(Item)));
+    item.struct_size = sizeof(Item);  // every field is now readable (the undeclared ones zero)
+    out.push_back(item);
   }
   return {};
 }
 
 std::string backend_problem(const dc_backend_t& backend) {
-  if (std::string why = size_problem("backend table", backend); !why.empty()) return why;
   if (!is_name(backend.name)) return "backend name " + quoted(backend.name) + " is not [a-z0-9_]+";
   const std::string name = backend.name;
   if (name == "cpu" || name == "opencl" || name == "cuda") return "backend name '" + name + "' is reserved";
@@ -67,44 +89,63 @@ std::string backend_problem(const dc_backend_t& backend) {
   return {};
 }
 
+// Re-reads the contribution arrays of `raw` into `normalized` (see
+// NormalizedTable); why they are malformed, or "".
+std::string normalize_contributions(const dc_plugin_t& raw, NormalizedTable& normalized) {
+  if (std::string why = array_problem("backend", raw.backend_count, raw.backends); !why.empty()) return why;
+  if (std::string why = array_problem("selector", raw.selector_count, raw.selectors); !why.empty()) return why;
+  if (std::string why = array_problem("memory manager", raw.memory_manager_count, raw.memory_managers); !why.empty())
+    return why;
+  if (std::string why = array_problem("telemetry sink", raw.telemetry_sink_count, raw.telemetry_sinks); !why.empty())
+    return why;
+  if (std::string why = array_problem("kernel source", raw.kernel_source_count, raw.kernel_sources); !why.empty())
+    return why;
+  // dc_backend_t gained `features` within ABI 1: a table without it is still version 1.
+  if (std::string why =
+          read_items("backend", raw.backends, raw.backend_count, offsetof(dc_backend_t, features), normalized.backends);
+      !why.empty())
+    return why;
+  if (std::string why =
+          read_items("selector", raw.selectors, raw.selector_count, sizeof(dc_selector_t), normalized.selectors);
+      !why.empty())
+    return why;
+  if (std::string why = read_items("memory manager", raw.memory_managers, raw.memory_manager_count,
+                                   sizeof(dc_memory_manager_t), normalized.memory_managers);
+      !why.empty())
+    return why;
+  if (std::string why = read_items("telemetry sink", raw.telemetry_sinks, raw.telemetry_sink_count,
+                                   sizeof(dc_telemetry_sink_t), normalized.telemetry_sinks);
+      !why.empty())
+    return why;
+  normalized.table.backends = normalized.backends.data();
+  normalized.table.selectors = normalized.selectors.data();
+  normalized.table.memory_managers = normalized.memory_managers.data();
+  normalized.table.telemetry_sinks = normalized.telemetry_sinks.data();
+  return {};
+}
+
 std::string contributions_problem(const dc_plugin_t& table) {
-  if (std::string why = array_problem("backend", table.backend_count, table.backends); !why.empty()) return why;
   for (std::uint32_t i = 0; i < table.backend_count; ++i) {
     if (std::string why = backend_problem(table.backends[i]); !why.empty()) return why;
   }
-  if (std::string why = array_problem("selector", table.selector_count, table.selectors); !why.empty()) return why;
   for (std::uint32_t i = 0; i < table.selector_count; ++i) {
     const dc_selector_t& selector = table.selectors[i];
-    if (std::string why = size_problem("selector table", selector); !why.empty()) return why;
     if (!is_name(selector.name) || selector.select == nullptr) {
       return "selector " + quoted(selector.name) + " needs a [a-z0-9_]+ name and a select function";
     }
   }
-  if (std::string why = array_problem("memory manager", table.memory_manager_count, table.memory_managers);
-      !why.empty()) {
-    return why;
-  }
   for (std::uint32_t i = 0; i < table.memory_manager_count; ++i) {
     const dc_memory_manager_t& manager = table.memory_managers[i];
-    if (std::string why = size_problem("memory manager table", manager); !why.empty()) return why;
     if (!is_name(manager.name) || manager.review == nullptr || manager.interval_ms == 0) {
       return "memory manager " + quoted(manager.name) +
              " needs a [a-z0-9_]+ name, a review function and an interval of at least 1 ms";
     }
   }
-  if (std::string why = array_problem("telemetry sink", table.telemetry_sink_count, table.telemetry_sinks);
-      !why.empty()) {
-    return why;
-  }
   for (std::uint32_t i = 0; i < table.telemetry_sink_count; ++i) {
     const dc_telemetry_sink_t& sink = table.telemetry_sinks[i];
-    if (std::string why = size_problem("telemetry sink table", sink); !why.empty()) return why;
     if (!is_name(sink.name) || sink.execution_finished == nullptr) {
       return "telemetry sink " + quoted(sink.name) + " needs a [a-z0-9_]+ name and an execution_finished function";
     }
-  }
-  if (std::string why = array_problem("kernel source", table.kernel_source_count, table.kernel_sources); !why.empty()) {
-    return why;
   }
   for (std::uint32_t i = 0; i < table.kernel_source_count; ++i) {
     if (table.kernel_sources[i].source == nullptr || table.kernel_sources[i].path == nullptr) {
@@ -114,19 +155,34 @@ std::string contributions_problem(const dc_plugin_t& table) {
   return {};
 }
 
-// Why `table` is malformed, or "" (ABI version, sizes, names, missing functions).
-std::string table_problem(const dc_plugin_t* table) {
-  if (table == nullptr) return "its entry point returned no table";
+// `table` in this runtime's layout, or null with why it is malformed (ABI
+// version, sizes, names, missing functions) in `problem`.
+std::unique_ptr<NormalizedTable> normalize_table(const dc_plugin_t* table, std::string& problem) {
+  if (table == nullptr) {
+    problem = "its entry point returned no table";
+    return nullptr;
+  }
   if (table->abi_version != DC_PLUGIN_ABI_VERSION) {
-    return "wrong ABI version " + std::to_string(table->abi_version) + " (this runtime speaks version " +
-           std::to_string(DC_PLUGIN_ABI_VERSION) + ")";
+    problem = "wrong ABI version " + std::to_string(table->abi_version) + " (this runtime speaks version " +
+              std::to_string(DC_PLUGIN_ABI_VERSION) + ")";
+    return nullptr;
   }
   if (table->struct_size < sizeof(dc_plugin_t)) {
-    return "its table declares " + std::to_string(table->struct_size) + " bytes, fewer than the " +
-           std::to_string(sizeof(dc_plugin_t)) + " of ABI version " + std::to_string(DC_PLUGIN_ABI_VERSION);
+    problem = "its table declares " + std::to_string(table->struct_size) + " bytes, fewer than the " +
+              std::to_string(sizeof(dc_plugin_t)) + " of ABI version " + std::to_string(DC_PLUGIN_ABI_VERSION);
+    return nullptr;
   }
-  if (!is_name(table->name)) return "plugin name " + quoted(table->name) + " is not [a-z0-9_]+";
-  return contributions_problem(*table);
+  if (!is_name(table->name)) {
+    problem = "plugin name " + quoted(table->name) + " is not [a-z0-9_]+";
+    return nullptr;
+  }
+  auto normalized = std::make_unique<NormalizedTable>();
+  normalized->table = *table;  // nothing was appended to dc_plugin_t yet: its layout is this runtime's
+  normalized->table.struct_size = sizeof(dc_plugin_t);
+  problem = normalize_contributions(*table, *normalized);
+  if (problem.empty()) problem = contributions_problem(normalized->table);
+  if (!problem.empty()) return nullptr;
+  return normalized;
 }
 
 // A folder only this process's user can enter (mkdtemp: mode 0700), for
@@ -182,16 +238,18 @@ PluginLoad initialise(const dc_plugin_t* table, void* library, const std::string
     load.version = table->version != nullptr ? table->version : "";
     load.description = table->description != nullptr ? table->description : "";
   }
-  if (std::string why = table_problem(table); !why.empty()) return discard(why);
+  std::string problem;
+  std::unique_ptr<NormalizedTable> normalized = normalize_table(table, problem);
+  if (normalized == nullptr) return discard(problem);
   const std::string plugin_path = path;
   const dc_host_t host{sizeof(dc_host_t), DC_PLUGIN_ABI_VERSION, kRuntimeVersion, plugin_path.c_str(),
                        settings.cache_directory.c_str()};
   void* state = nullptr;
-  if (table->init != nullptr) {
+  if (normalized->table.init != nullptr) {
     dc_message_t message{};
     dc_status_t status = DC_STATUS_OK;
     try {
-      status = table->init(&host, &state, &message);
+      status = normalized->table.init(&host, &state, &message);
     } catch (const std::exception& error) {
       return discard("init threw an exception across the C ABI: " + std::string(error.what()));
     } catch (...) {
@@ -203,23 +261,23 @@ PluginLoad initialise(const dc_plugin_t* table, void* library, const std::string
   }
   // Its last user may be a command completing on one of the plugin's own
   // threads: unloading must then happen elsewhere.
-  load.module = make_shared_device(new PluginModule(*table, state, library, path, private_copy));
+  load.module = make_shared_device(new PluginModule(std::move(normalized), state, library, path, private_copy));
   return load;
 }
 
 }  // namespace
 
-PluginModule::PluginModule(const dc_plugin_t& table, void* state, void* library, std::string path,
+PluginModule::PluginModule(std::unique_ptr<const NormalizedTable> table, void* state, void* library, std::string path,
                            std::filesystem::path private_copy)
-    : table_(table),
+    : table_(std::move(table)),
       state_(state),
       library_(library),
-      name_(table.name),
+      name_(table_->table.name),
       path_(std::move(path)),
       private_copy_(std::move(private_copy)) {}
 
 PluginModule::~PluginModule() {
-  if (table_.shutdown != nullptr) table_.shutdown(state_);
+  if (table_->table.shutdown != nullptr) table_->table.shutdown(state_);
   if (library_ != nullptr) dlclose(library_);
   if (!private_copy_.empty()) {
     std::error_code ignored;

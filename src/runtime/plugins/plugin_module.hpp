@@ -11,6 +11,22 @@
 
 namespace dotcompute::runtime {
 
+/// A plugin's table in this runtime's layout. The plugin may have been built
+/// against an older or a newer plugin_abi.h of the same ABI version: its
+/// contribution arrays are re-read with the element size it declared, and the
+/// fields it did not declare are zero. The table's arrays point into the vectors.
+struct NormalizedTable {
+  NormalizedTable() = default;
+  NormalizedTable(const NormalizedTable&) = delete;
+  NormalizedTable& operator=(const NormalizedTable&) = delete;
+
+  dc_plugin_t table{};
+  std::vector<dc_backend_t> backends;
+  std::vector<dc_selector_t> selectors;
+  std::vector<dc_memory_manager_t> memory_managers;
+  std::vector<dc_telemetry_sink_t> telemetry_sinks;
+};
+
 /// A plugin that passed every check and whose init succeeded. Everything
 /// obtained from it (devices, replicas, programs, commands, selector, sinks)
 /// holds a shared_ptr to it, so that it is shut down and unloaded only once
@@ -18,19 +34,20 @@ namespace dotcompute::runtime {
 class PluginModule {
  public:
   /// Takes ownership of `library` (dlclose) and of `private_copy` (deleted), either may be empty.
-  PluginModule(const dc_plugin_t& table, void* state, void* library, std::string path,
+  PluginModule(std::unique_ptr<const NormalizedTable> table, void* state, void* library, std::string path,
                std::filesystem::path private_copy);
   ~PluginModule();
   PluginModule(const PluginModule&) = delete;
   PluginModule& operator=(const PluginModule&) = delete;
 
-  [[nodiscard]] const dc_plugin_t& table() const noexcept { return table_; }
+  /// In this runtime's layout (see NormalizedTable).
+  [[nodiscard]] const dc_plugin_t& table() const noexcept { return table_->table; }
   [[nodiscard]] void* state() const noexcept { return state_; }
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
  private:
-  const dc_plugin_t& table_;
+  std::unique_ptr<const NormalizedTable> table_;
   void* state_;
   void* library_;
   std::string name_;
