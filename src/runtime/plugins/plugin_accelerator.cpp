@@ -1,6 +1,7 @@
 #include "plugin_accelerator.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "../log.hpp"
@@ -310,16 +311,18 @@ std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request)
 // host read locks a buffer, then downloads through serving_); the plugin
 // version is then fixed, and replicas resolved, under serving_.
 void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command) {
+  const PluginProgram* program = nullptr;  // valid while generation_ stays `prepared_in`
+  std::uint64_t prepared_in = 0;
   {
     const ServingLock serving(*this);
     check_usable();
-    if (program_for(command->kernel()).program == nullptr) {
-      throw DeviceUnavailableError(cannot_run_reason(command->kernel()));
-    }
+    program = &program_for(command->kernel());
+    prepared_in = generation_;
+    if (program->program == nullptr) throw DeviceUnavailableError(cannot_run_reason(command->kernel()));
   }
   std::vector<dc_launch_argument_t>& c_arguments = command->c_arguments();
   c_arguments.resize(command->arguments().size());
-  std::vector<PluginReplica*> replicas(c_arguments.size(), nullptr);
+  std::array<PluginReplica*, kMaxKernelParameters> replicas{};
   try {
     for (std::size_t i = 0; i < c_arguments.size(); ++i) {
       const LaunchArgument& argument = command->arguments()[i];
@@ -353,7 +356,11 @@ void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command
     const bool plugin_writes_back = (backend().features & DC_BACKEND_WRITES_BACK) != 0;
     try {
       check_usable();
-      for (std::size_t i = 0; i < replicas.size(); ++i) {
+      if (generation_ != prepared_in) {  // a new version of the plugin serves now
+        program = &program_for(command->kernel());
+        if (program->program == nullptr) throw DeviceUnavailableError(cannot_run_reason(command->kernel()));
+      }
+      for (std::size_t i = 0; i < c_arguments.size(); ++i) {
         if (replicas[i] == nullptr) continue;
         if (!replicas[i]->lost.empty()) throw DeviceError(replicas[i]->lost);
         c_arguments[i].memory = replicas[i]->memory;  // where a reload may have moved it
@@ -364,7 +371,7 @@ void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command
           command->write_backs().push_back({static_cast<PluginReplica&>(*copy.copy).memory, copy.host, copy.bytes});
         }
       }
-      submit(command, program_for(command->kernel()).program);
+      submit(command, program->program);
     } catch (...) {
       command->fail_submission(std::current_exception());
       return;
@@ -554,6 +561,7 @@ void PluginAccelerator::replace(std::shared_ptr<PluginModule> module, std::uint3
   {
     std::unique_lock exclusive(serving_);  // waits for transfers in progress
     release_programs();                    // kernels are prepared again by the new version on first use
+    ++generation_;
     const std::shared_ptr<PluginModule> previous = module_;
     {
       std::lock_guard lock(replicas_mutex_);

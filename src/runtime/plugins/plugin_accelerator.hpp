@@ -81,7 +81,8 @@ class PluginAccelerator final : public Accelerator {
   mutable std::shared_mutex serving_;  // shared: any use of module_; exclusive: replace()
   std::shared_ptr<PluginModule> module_;
   std::uint32_t backend_index_;
-  std::string retired_;  // non-empty: gone after a reload
+  std::uint64_t generation_ = 0;  // guarded by serving_: versions served so far (programs prepared are per version)
+  std::string retired_;           // non-empty: gone after a reload
   std::atomic<bool> swapping_{false};
   // complete() calls of this device's launches in progress (shared with its commands).
   std::shared_ptr<std::atomic<int>> callbacks_running_ = std::make_shared<std::atomic<int>>(0);
