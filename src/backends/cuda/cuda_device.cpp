@@ -7,6 +7,7 @@
 #include "dotcompute/backend/device_arguments.hpp"
 #include "dotcompute/backend/device_lifetime.hpp"
 #include "dotcompute/backend/execution_state.hpp"
+#include "dotcompute/backend/recycled.hpp"
 #include "dotcompute/errors.hpp"
 #include "dotcompute/memory_pool.hpp"
 #include "dotcompute/spin_pause.hpp"
@@ -436,7 +437,7 @@ std::shared_ptr<ExecutionState> CudaDevice::launch(LaunchRequest request) {
     }
     grid[d] = static_cast<unsigned>(std::max<std::size_t>(blocks, 1));
   }
-  auto command = std::make_shared<CudaCommand>(std::move(request), *this, function);
+  auto command = std::allocate_shared<CudaCommand>(Recycled<CudaCommand>{}, std::move(request), *this, function);
   command->set_shape(grid, block);
   command->mutable_result().timings.transfer = prepare_device_arguments(
       *this, command, command->arguments(), command->definition(),

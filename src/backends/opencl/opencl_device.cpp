@@ -7,6 +7,7 @@
 #include "dotcompute/backend/device_arguments.hpp"
 #include "dotcompute/backend/device_lifetime.hpp"
 #include "dotcompute/backend/execution_state.hpp"
+#include "dotcompute/backend/recycled.hpp"
 #include "dotcompute/errors.hpp"
 #include "opencl_prelude.hpp"
 
@@ -318,7 +319,7 @@ std::shared_ptr<ExecutionState> OpenClDevice::launch(LaunchRequest request) {
     throw ArgumentError("kernel '" + request.kernel->name + "': work-group size " + request.local.to_string() +
                         " exceeds the maximum of " + std::to_string(info_.max_work_group_size) + " on " + info_.id);
   }
-  auto command = std::make_shared<OpenClCommand>(std::move(request), *this, kernel);
+  auto command = std::allocate_shared<OpenClCommand>(Recycled<OpenClCommand>{}, std::move(request), *this, kernel);
   command->mutable_result().timings.transfer = prepare_device_arguments(
       *this, command, command->arguments(), command->definition(),
       [&](std::size_t index, DeviceReplica& replica) { command->bind(index, static_cast<Replica&>(replica).memory); },

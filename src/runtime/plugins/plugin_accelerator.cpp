@@ -8,6 +8,7 @@
 #include "dotcompute/backend/device_arguments.hpp"
 #include "dotcompute/backend/device_lifetime.hpp"
 #include "dotcompute/backend/execution_state.hpp"
+#include "dotcompute/backend/recycled.hpp"
 #include "dotcompute/errors.hpp"
 #include "plugin_command.hpp"
 
@@ -287,7 +288,8 @@ std::string PluginAccelerator::cannot_run_reason(const KernelDefinition& kernel)
 // During a reload, launches are parked rather than blocked: a launch may come
 // from a continuation on the very plugin thread the reload waits for.
 std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request) {
-  auto command = std::make_shared<PluginCommand>(std::move(request), info().id, callbacks_running_);
+  auto command =
+      std::allocate_shared<PluginCommand>(Recycled<PluginCommand>{}, std::move(request), info().id, callbacks_running_);
   {
     std::lock_guard lock(parking_mutex_);
     if (parking_) {
