@@ -74,7 +74,7 @@ class BlockCache {
 };
 
 /// A stateless allocator drawing single objects from BlockCache (arrays, and
-/// every allocation in sanitizer builds, from the general allocator, so that
+/// every allocation in AddressSanitizer builds, from the general allocator, so that
 /// AddressSanitizer still sees each object's lifetime).
 template <class T>
 struct Recycled {
