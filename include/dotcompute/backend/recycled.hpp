@@ -73,9 +73,9 @@ class BlockCache {
   std::atomic<std::size_t> cached_{0};
 };
 
-/// A stateless allocator drawing single objects from BlockCache (arrays, and
-/// every allocation in AddressSanitizer builds, from the general allocator, so that
-/// AddressSanitizer still sees each object's lifetime).
+/// A stateless allocator drawing single objects from BlockCache. Arrays, and
+/// every allocation in AddressSanitizer builds, come from the general
+/// allocator (so that AddressSanitizer still sees each object's lifetime).
 template <class T>
 struct Recycled {
   using value_type = T;
