@@ -12,6 +12,8 @@
 #define RAW_THROWING_INIT 5
 #define ZERO_DEVICES 6
 #define RESERVED_BACKEND_NAME 7
+#define SHORT_BACKEND_TABLE 8
+#define MIXED_BACKEND_SIZES 9
 
 namespace {
 
@@ -113,6 +115,41 @@ struct ReservedNamePlugin {
   CudaImpostor backend_;
 };
 DOTCOMPUTE_PLUGIN(ReservedNamePlugin)
+
+#elif BROKEN_PLUGIN == SHORT_BACKEND_TABLE
+// A backend table smaller than dc_backend_t has ever been in ABI version 1.
+DC_PLUGIN_EXPORT const dc_plugin_t* dotcompute_plugin_entry(void) {
+  static dc_backend_t backend = [] {
+    dc_backend_t b{};
+    b.struct_size = 16;
+    b.name = "short";
+    return b;
+  }();
+  static dc_plugin_t table = [] {
+    dc_plugin_t t = raw_table("short_backend_table");
+    t.backend_count = 1;
+    t.backends = &backend;
+    return t;
+  }();
+  return &table;
+}
+
+#elif BROKEN_PLUGIN == MIXED_BACKEND_SIZES
+// Two backend tables that disagree about their size: no element size to read them with.
+DC_PLUGIN_EXPORT const dc_plugin_t* dotcompute_plugin_entry(void) {
+  static dc_backend_t backends[2] = {};
+  static dc_plugin_t table = [] {
+    backends[0].struct_size = sizeof(dc_backend_t);
+    backends[0].name = "first";
+    backends[1].struct_size = sizeof(dc_backend_t) - 8;
+    backends[1].name = "second";
+    dc_plugin_t t = raw_table("mixed_backend_sizes");
+    t.backend_count = 2;
+    t.backends = backends;
+    return t;
+  }();
+  return &table;
+}
 
 #else
 #error "BROKEN_PLUGIN must name a variant"

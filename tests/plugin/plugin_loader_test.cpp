@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <cstddef>
 #include <cstdio>
 #include <fstream>
 
@@ -39,6 +40,8 @@ TEST(PluginLoader, EveryBrokenPluginIsSkippedWithItsReasonAndTheRestWorks) {
   const auto throwing = folder.add("throwing_init");
   const auto raw_throwing = folder.add("raw_throwing_init");
   const auto reserved = folder.add("reserved_backend_name");
+  const auto short_table = folder.add("short_backend_table");
+  const auto mixed_sizes = folder.add("mixed_backend_sizes");
   const auto text = folder.path() / "notes.so";
   std::ofstream(text) << "not a shared library\n";
   ::chmod(text.c_str(), 0644);
@@ -51,6 +54,12 @@ TEST(PluginLoader, EveryBrokenPluginIsSkippedWithItsReasonAndTheRestWorks) {
   EXPECT_CONTAINS(record_of(runtime, raw_throwing).reason,
                   "init threw an exception across the C ABI: thrown across the ABI");
   EXPECT_CONTAINS(record_of(runtime, reserved).reason, "backend name 'cuda' is reserved");
+  EXPECT_CONTAINS(record_of(runtime, short_table).reason, "backend table declares 16 bytes, fewer than the " +
+                                                              std::to_string(offsetof(dc_backend_t, features)) +
+                                                              " of ABI version 1");
+  EXPECT_CONTAINS(record_of(runtime, mixed_sizes).reason,
+                  "backend table 1 declares " + std::to_string(sizeof(dc_backend_t) - 8) +
+                      " bytes, unlike the first one's " + std::to_string(sizeof(dc_backend_t)));
   EXPECT_CONTAINS(record_of(runtime, text).reason, "not a plugin: cannot load it as a shared library");
   EXPECT_EQ(record_of(runtime, failing).name, "failing_init");  // named even when skipped
 
