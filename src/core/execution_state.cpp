@@ -112,14 +112,18 @@ void ExecutionState::finish_cancelled() noexcept {
 void ExecutionState::finish(ExecutionStatus status) noexcept {
   final_status_ = status;
   const FinishObserver* observer = nullptr;
+  std::vector<std::function<void()>> continuations;
   {
     std::lock_guard lock(mutex_);
     finishing_ = true;
     observer = observer_.get();  // set once, never reset while this state lives
+    if (observer == nullptr) {   // nothing to tell first: finished in the same step
+      status_.store(status, std::memory_order_seq_cst);
+      continuations.swap(continuations_);
+    }
   }
-  if (observer != nullptr) observer->finishing(*this);
-  std::vector<std::function<void()>> continuations;
-  {
+  if (observer != nullptr) {
+    observer->finishing(*this);
     std::lock_guard lock(mutex_);
     status_.store(status, std::memory_order_seq_cst);
     continuations.swap(continuations_);
