@@ -82,21 +82,9 @@ void BM_CudaSyncLaunchWait(benchmark::State& state) {
   CUfunction empty = s.raw_function("empty");
   EntryGeometry geometry{{1, 1, 1}};
   void* parameters[] = {&geometry};
-  constexpr int kBatch = 500;
-  PairedSamples samples;
-  for (auto _ : state) {
-    const double dc = PairedSamples::seconds([&] {
-      for (int i = 0; i < kBatch; ++i) s.runtime.orchestrator().execute(kCuda, "empty", Range(1)).wait();
-    });
-    const double raw = PairedSamples::seconds([&] {
-      for (int i = 0; i < kBatch; ++i) {
-        driver().cuLaunchKernel(empty, 1, 1, 1, 256, 1, 1, 0, s.stream, parameters, nullptr);
-        s.sync();
-      }
-    });
-    samples.add(dc, raw);
-  }
-  samples.report_latency(state, kBatch);
+  measure_sync_launches(
+      state, 500, [&] { return s.runtime.orchestrator().execute(kCuda, "empty", Range(1)); },
+      [&] { driver().cuLaunchKernel(empty, 1, 1, 1, 256, 1, 1, 0, s.stream, parameters, nullptr); }, [&] { s.sync(); });
 }
 BENCHMARK(BM_CudaSyncLaunchWait)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 
@@ -106,23 +94,9 @@ void BM_CudaPipelinedEmptyLaunches(benchmark::State& state) {
   CUfunction empty = s.raw_function("empty");
   EntryGeometry geometry{{1, 1, 1}};
   void* parameters[] = {&geometry};
-  constexpr int kBatch = 5000;
-  PairedSamples samples;
-  for (auto _ : state) {
-    const double dc = PairedSamples::seconds([&] {
-      Execution last;
-      for (int i = 0; i < kBatch; ++i) last = s.runtime.orchestrator().execute(kCuda, "empty", Range(1));
-      last.wait();
-    });
-    const double raw = PairedSamples::seconds([&] {
-      for (int i = 0; i < kBatch; ++i) {
-        driver().cuLaunchKernel(empty, 1, 1, 1, 256, 1, 1, 0, s.stream, parameters, nullptr);
-      }
-      s.sync();
-    });
-    samples.add(dc, raw);
-  }
-  samples.report_latency(state, kBatch);
+  measure_pipelined_launches(
+      state, 5000, [&] { return s.runtime.orchestrator().execute(kCuda, "empty", Range(1)); },
+      [&] { driver().cuLaunchKernel(empty, 1, 1, 1, 256, 1, 1, 0, s.stream, parameters, nullptr); }, [&] { s.sync(); });
 }
 BENCHMARK(BM_CudaPipelinedEmptyLaunches)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 

@@ -29,44 +29,21 @@ struct Setup {
 
 void BM_OpenClPipelinedEmptyLaunches(benchmark::State& state) {
   Setup s;
-  constexpr int kBatch = 2000;
   const std::size_t one = 1;
-  PairedSamples samples;
-  for (auto _ : state) {
-    const double dc = PairedSamples::seconds([&] {
-      Execution last;
-      for (int i = 0; i < kBatch; ++i) last = s.runtime.orchestrator().execute(kOpenCl, "empty", Range(1));
-      last.wait();
-    });
-    const double raw = PairedSamples::seconds([&] {
-      for (int i = 0; i < kBatch; ++i)
-        clEnqueueNDRangeKernel(s.raw.queue(), s.empty, 1, nullptr, &one, &one, 0, nullptr, nullptr);
-      clFinish(s.raw.queue());
-    });
-    samples.add(dc, raw);
-  }
-  samples.report_latency(state, kBatch);
+  measure_pipelined_launches(
+      state, 2000, [&] { return s.runtime.orchestrator().execute(kOpenCl, "empty", Range(1)); },
+      [&] { clEnqueueNDRangeKernel(s.raw.queue(), s.empty, 1, nullptr, &one, &one, 0, nullptr, nullptr); },
+      [&] { clFinish(s.raw.queue()); });
 }
 BENCHMARK(BM_OpenClPipelinedEmptyLaunches)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 
 void BM_OpenClSyncLaunchWait(benchmark::State& state) {
   Setup s;
-  constexpr int kBatch = 200;
   const std::size_t one = 1;
-  PairedSamples samples;
-  for (auto _ : state) {
-    const double dc = PairedSamples::seconds([&] {
-      for (int i = 0; i < kBatch; ++i) s.runtime.orchestrator().execute(kOpenCl, "empty", Range(1)).wait();
-    });
-    const double raw = PairedSamples::seconds([&] {
-      for (int i = 0; i < kBatch; ++i) {
-        clEnqueueNDRangeKernel(s.raw.queue(), s.empty, 1, nullptr, &one, &one, 0, nullptr, nullptr);
-        clFinish(s.raw.queue());
-      }
-    });
-    samples.add(dc, raw);
-  }
-  samples.report_latency(state, kBatch);
+  measure_sync_launches(
+      state, 200, [&] { return s.runtime.orchestrator().execute(kOpenCl, "empty", Range(1)); },
+      [&] { clEnqueueNDRangeKernel(s.raw.queue(), s.empty, 1, nullptr, &one, &one, 0, nullptr, nullptr); },
+      [&] { clFinish(s.raw.queue()); });
 }
 BENCHMARK(BM_OpenClSyncLaunchWait)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <dotcompute/dotcompute.hpp>
+
 #include "sample_catalog.hpp"
 
 namespace dotcompute::bench {
@@ -63,5 +65,47 @@ class PairedSamples {
   std::vector<double> dotcompute_;
   std::vector<double> raw_;
 };
+
+/// Launch overhead, the two shapes every backend is measured in: `launch()`
+/// makes one execution through dotcompute, `raw_launch()` one by hand, and
+/// `raw_wait()` waits for everything launched by hand. Pipelined: `batch`
+/// launches, then one wait. Synchronous: each launch waited for. Reports the
+/// latency per launch (PairedSamples::report_latency).
+template <class Launch, class RawLaunch, class RawWait>
+void measure_pipelined_launches(benchmark::State& state, int batch, Launch launch, RawLaunch raw_launch,
+                                RawWait raw_wait) {
+  PairedSamples samples;
+  for (auto _ : state) {
+    const double dc = PairedSamples::seconds([&] {
+      Execution last;
+      for (int i = 0; i < batch; ++i) last = launch();
+      last.wait();
+    });
+    const double raw = PairedSamples::seconds([&] {
+      for (int i = 0; i < batch; ++i) raw_launch();
+      raw_wait();
+    });
+    samples.add(dc, raw);
+  }
+  samples.report_latency(state, batch);
+}
+
+template <class Launch, class RawLaunch, class RawWait>
+void measure_sync_launches(benchmark::State& state, int batch, Launch launch, RawLaunch raw_launch, RawWait raw_wait) {
+  PairedSamples samples;
+  for (auto _ : state) {
+    const double dc = PairedSamples::seconds([&] {
+      for (int i = 0; i < batch; ++i) launch().wait();
+    });
+    const double raw = PairedSamples::seconds([&] {
+      for (int i = 0; i < batch; ++i) {
+        raw_launch();
+        raw_wait();
+      }
+    });
+    samples.add(dc, raw);
+  }
+  samples.report_latency(state, batch);
+}
 
 }  // namespace dotcompute::bench

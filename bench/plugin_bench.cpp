@@ -121,41 +121,17 @@ struct Setup {
 
 void BM_PluginPipelinedEmptyLaunches(benchmark::State& state) {
   Setup s;
-  constexpr int kBatch = 2000;
-  PairedSamples samples;
-  for (auto _ : state) {
-    const double dc = PairedSamples::seconds([&] {
-      Execution last;
-      for (int i = 0; i < kBatch; ++i) last = s.runtime.orchestrator().execute(kOffload, "empty", Range(1));
-      last.wait();
-    });
-    const double raw = PairedSamples::seconds([&] {
-      for (int i = 0; i < kBatch; ++i) s.raw.launch();
-      s.raw.wait_all();
-    });
-    samples.add(dc, raw);
-  }
-  samples.report_latency(state, kBatch);
+  measure_pipelined_launches(
+      state, 2000, [&] { return s.runtime.orchestrator().execute(kOffload, "empty", Range(1)); },
+      [&] { s.raw.launch(); }, [&] { s.raw.wait_all(); });
 }
 BENCHMARK(BM_PluginPipelinedEmptyLaunches)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 
 void BM_PluginSyncLaunchWait(benchmark::State& state) {
   Setup s;
-  constexpr int kBatch = 200;
-  PairedSamples samples;
-  for (auto _ : state) {
-    const double dc = PairedSamples::seconds([&] {
-      for (int i = 0; i < kBatch; ++i) s.runtime.orchestrator().execute(kOffload, "empty", Range(1)).wait();
-    });
-    const double raw = PairedSamples::seconds([&] {
-      for (int i = 0; i < kBatch; ++i) {
-        s.raw.launch();
-        s.raw.wait_all();
-      }
-    });
-    samples.add(dc, raw);
-  }
-  samples.report_latency(state, kBatch);
+  measure_sync_launches(
+      state, 200, [&] { return s.runtime.orchestrator().execute(kOffload, "empty", Range(1)); },
+      [&] { s.raw.launch(); }, [&] { s.raw.wait_all(); });
 }
 BENCHMARK(BM_PluginSyncLaunchWait)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 
