@@ -45,6 +45,7 @@ template <class Item>
 std::string read_items(const char* what, const Item* items, std::uint32_t count, std::size_t minimum,
                        std::vector<Item>& out) {
   static_assert(offsetof(Item, struct_size) == 0 && sizeof(Item::struct_size) == sizeof(std::uint32_t));
+  if (std::string why = array_problem(what, count, items); !why.empty()) return why;
   const auto* bytes = reinterpret_cast<const unsigned char*>(items);
   std::uint32_t stride = 0;
   if (count > 0) std::memcpy(&stride, bytes, sizeof stride);
@@ -92,12 +93,6 @@ std::string backend_problem(const dc_backend_t& backend) {
 // Re-reads the contribution arrays of `raw` into `normalized` (see
 // NormalizedTable); why they are malformed, or "".
 std::string normalize_contributions(const dc_plugin_t& raw, NormalizedTable& normalized) {
-  if (std::string why = array_problem("backend", raw.backend_count, raw.backends); !why.empty()) return why;
-  if (std::string why = array_problem("selector", raw.selector_count, raw.selectors); !why.empty()) return why;
-  if (std::string why = array_problem("memory manager", raw.memory_manager_count, raw.memory_managers); !why.empty())
-    return why;
-  if (std::string why = array_problem("telemetry sink", raw.telemetry_sink_count, raw.telemetry_sinks); !why.empty())
-    return why;
   if (std::string why = array_problem("kernel source", raw.kernel_source_count, raw.kernel_sources); !why.empty())
     return why;
   // dc_backend_t gained `features` within ABI 1: a table without it is still version 1.
@@ -155,13 +150,9 @@ std::string contributions_problem(const dc_plugin_t& table) {
   return {};
 }
 
-// `table` in this runtime's layout, or null with why it is malformed (ABI
-// version, sizes, names, missing functions) in `problem`.
+// `table` (not null) in this runtime's layout, or null with why it is
+// malformed (ABI version, sizes, names, missing functions) in `problem`.
 std::unique_ptr<NormalizedTable> normalize_table(const dc_plugin_t* table, std::string& problem) {
-  if (table == nullptr) {
-    problem = "its entry point returned no table";
-    return nullptr;
-  }
   if (table->abi_version != DC_PLUGIN_ABI_VERSION) {
     problem = "wrong ABI version " + std::to_string(table->abi_version) + " (this runtime speaks version " +
               std::to_string(DC_PLUGIN_ABI_VERSION) + ")";
