@@ -12,6 +12,7 @@
 //     void synchronize(std::uint32_t device);
 //     // devices with memory of their own also: allocate, release, upload, download
 //     // optional: static constexpr std::uint32_t features = DC_BACKEND_WRITES_BACK;
+//     // optional: const std::vector<std::string>& skipped_parts() const;
 //   };
 //   struct MyPlugin {                       // satisfies plugin::Plugin
 //     static constexpr const char* name = "mine";
@@ -38,10 +39,12 @@
 #include <concepts>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <new>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "dotcompute/plugin_abi.h"
 
@@ -84,6 +87,13 @@ concept OwnMemoryBackend = Backend<B> &&
   noexcept;
   backend.upload(device, memory, source, bytes);
   backend.download(device, memory, target, bytes);
+};
+
+/// A backend that reports parts it left out while enumerating (a platform
+/// that failed, say); valid once device_count() has returned.
+template <class B>
+concept HasSkippedParts = requires(const B& backend) {
+  { backend.skipped_parts() } -> std::convertible_to<const std::vector<std::string>&>;
 };
 
 /// The plugin class itself.
@@ -161,7 +171,24 @@ struct BackendThunks {
     return guarded(message, [&] { *count = backend_of<P>(state).device_count(); });
   }
   static dc_status_t device_info(void* state, std::uint32_t device, dc_device_info_t* info, dc_message_t* message) {
-    return guarded(message, [&] { *info = backend_of<P>(state).device_info(device); });
+    return guarded(message, [&] {
+      dc_device_info_t described = backend_of<P>(state).device_info(device);
+      // The caller reserved info->struct_size bytes: a runtime built against
+      // an older header has room for fewer fields than this one.
+      const std::size_t room = info->struct_size < sizeof described ? info->struct_size : sizeof described;
+      described.struct_size = static_cast<std::uint32_t>(room);
+      std::memcpy(info, &described, room);
+    });
+  }
+  static std::uint32_t skipped_count(void* state) {
+    return static_cast<std::uint32_t>(backend_of<P>(state).skipped_parts().size());
+  }
+  static void skipped_reason(void* state, std::uint32_t index, dc_message_t* reason) {
+    try {
+      write_message(reason, backend_of<P>(state).skipped_parts().at(index).c_str());
+    } catch (...) {
+      write_message(reason, "no such skipped part");
+    }
   }
   static dc_status_t prepare_kernel(void* state, std::uint32_t device, const dc_kernel_t* kernel, void** program,
                                     dc_message_t* message) {
@@ -207,6 +234,10 @@ struct BackendThunks {
     backend.launch = &launch;
     backend.synchronize = &synchronize;
     if constexpr (requires { B::features; }) backend.features = B::features;
+    if constexpr (HasSkippedParts<B>) {
+      backend.skipped_count = &skipped_count;
+      backend.skipped_reason = &skipped_reason;
+    }
     return backend;
   }
 };

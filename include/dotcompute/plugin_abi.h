@@ -160,6 +160,10 @@ typedef struct dc_device_info_t {
   /* 1: buffers are passed as host pointers (no allocate/upload/download);
    * 0: the device has memory of its own. */
   uint32_t shares_host_memory;
+  /* Appended. The runtime sets struct_size to the size it reserved: write no
+   * more than that. */
+  uint32_t simd_width_bits; /* widest vector unit kernels use (0: unknown) */
+  const char* features;     /* space-separated, e.g. "fp64 OpenCL-1.2" (NULL: none) */
 } dc_device_info_t;
 
 typedef struct dc_launch_argument_t {
@@ -208,7 +212,7 @@ typedef struct dc_launch_t {
  * Work launched on one device runs in submission order. */
 typedef struct dc_backend_t {
   uint32_t struct_size;
-  const char* name; /* [a-z0-9_]+, not "cpu", "opencl" or "cuda" */
+  const char* name; /* [a-z0-9_]+, not "cpu" or "cuda"; unique among loaded plugins */
   /* Enumerates the devices (called once per load, lazily, when the runtime
    * first needs them). DC_STATUS_UNAVAILABLE with a message: not usable here. */
   dc_status_t (*device_count)(void* state, uint32_t* count, dc_message_t* message);
@@ -235,6 +239,11 @@ typedef struct dc_backend_t {
   dc_status_t (*synchronize)(void* state, uint32_t device, dc_message_t* message);
   /* Appended: DC_BACKEND_* flags (a table too short to hold it has none). */
   uint32_t features;
+  /* Appended (may be NULL): parts of the backend that enumeration left out,
+   * such as a driver platform that failed, each with its reason (shown by
+   * `dotcompute devices --verbose`). Called after device_count(). */
+  uint32_t (*skipped_count)(void* state);
+  void (*skipped_reason)(void* state, uint32_t index, dc_message_t* reason);
 } dc_backend_t;
 
 /** The backend copies writable host spans back itself (dc_launch_t::write_backs),

@@ -97,8 +97,11 @@ void ExecutionState::finish_failed(std::exception_ptr error) noexcept {
   finish(ExecutionStatus::failed);
 }
 
-void ExecutionState::finish_cancelled() noexcept {
-  const bool started = started_ != Clock::time_point{};
+void ExecutionState::finish_cancelled() noexcept { finish_cancelled(started_ != Clock::time_point{}); }
+
+void ExecutionState::finish_dropped() noexcept { finish_cancelled(false); }
+
+void ExecutionState::finish_cancelled(bool started) noexcept {
   try {
     error_ = std::make_exception_ptr(CancelledError(
         "execution of kernel '" + result_.kernel + "' on " + result_.device + " was cancelled " +

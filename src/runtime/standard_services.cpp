@@ -16,23 +16,25 @@ StandardAcceleratorFactory::StandardAcceleratorFactory(const std::shared_ptr<Run
     : pool_max_cached_bytes_(options->pool_max_cached_bytes), enabled_(options->backends) {
   host_memory_pool()->set_max_cached_bytes(pool_max_cached_bytes_);  // host replicas, before any backend starts
   const std::size_t threads = options->cpu_threads;
-  const auto add = [this](std::string name, std::function<std::vector<std::shared_ptr<Accelerator>>()> starter) {
+  const auto add = [this](std::string name, decltype(Backend::start) starter) {
     auto backend = std::make_unique<Backend>();
     backend->name = std::move(name);
     backend->start = std::move(starter);
     backends_.push_back(std::move(backend));
   };
-  add("cpu", [threads] { return make_cpu_provider(CpuBackendOptions{.threads = threads})->devices(); });
-  for (const char* module : {"opencl", "cuda"}) {
-    add(module, [this, module, cache = options->cache_directory] {
-      auto provider = load_backend_module(module, cache);
-      auto devices = provider->devices();
-      for (auto& reason : provider->skipped()) partly_skipped_.push_back({module, std::move(reason)});
-      return devices;
-    });
-  }
+  add("cpu", [threads](std::vector<std::string>&) {
+    return make_cpu_provider(CpuBackendOptions{.threads = threads})->devices();
+  });
+  add("cuda", [cache = options->cache_directory](std::vector<std::string>& partly_skipped) {
+    auto provider = load_backend_module("cuda", cache);
+    auto devices = provider->devices();
+    partly_skipped = provider->skipped();
+    return devices;
+  });
   for (const PluginBackendSource& source : plugins->backends()) {
-    add(source.backend, [plugins, source] { return plugins->start_backend(source); });
+    add(source.backend, [plugins, source](std::vector<std::string>& partly_skipped) {
+      return plugins->start_backend(source, partly_skipped);
+    });
   }
 }
 
@@ -44,7 +46,7 @@ void StandardAcceleratorFactory::start(Backend& backend) {
       if (!enabled_.empty() && std::find(enabled_.begin(), enabled_.end(), backend.name) == enabled_.end()) {
         throw DeviceUnavailableError("excluded by RuntimeOptions::backends (DOTCOMPUTE_BACKENDS)");
       }
-      backend.devices = backend.start();
+      backend.devices = backend.start(backend.partly_skipped);
       if (backend.devices.empty()) backend.skipped_reason = "no devices";
     } catch (const ArgumentError&) {
       throw;  // a malformed DOTCOMPUTE_* variable is the caller's to fix
@@ -70,7 +72,9 @@ void StandardAcceleratorFactory::start_all() {
       all_devices_.insert(all_devices_.end(), backend->devices.begin(), backend->devices.end());
       if (!backend->skipped_reason.empty()) skipped_.push_back({backend->name, backend->skipped_reason});
     }
-    skipped_.insert(skipped_.end(), partly_skipped_.begin(), partly_skipped_.end());
+    for (auto& backend : backends_) {
+      for (const auto& reason : backend->partly_skipped) skipped_.push_back({backend->name, reason});
+    }
     all_done_.store(true, std::memory_order_release);
   });
 }

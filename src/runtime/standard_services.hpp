@@ -28,9 +28,10 @@ class StandardKernelDiscovery final : public KernelDiscovery {
 
 class StandardPluginManager;
 
-/// The backends of this build: the CPU backend (built in), the OpenCL and
-/// CUDA modules (loaded from shared libraries next to the runtime, when they
-/// were built), then the backends of the loaded plugins. Applies the pool cap
+/// The backends of this build: the CPU backend (built in), the CUDA module
+/// (loaded from a shared library next to the runtime, when it was built),
+/// then the backends of the loaded plugins (OpenCL is one, installed with the
+/// runtime). Applies the pool cap
 /// to each device pool as its backend starts.
 class StandardAcceleratorFactory final : public AcceleratorFactory {
  public:
@@ -45,11 +46,13 @@ class StandardAcceleratorFactory final : public AcceleratorFactory {
  private:
   struct Backend {
     std::string name;
-    std::function<std::vector<std::shared_ptr<Accelerator>>()> start;
+    // Enumerates the devices; fills `partly_skipped` with the parts it left out.
+    std::function<std::vector<std::shared_ptr<Accelerator>>(std::vector<std::string>& partly_skipped)> start;
     std::once_flag started;
     std::atomic<bool> done{false};
     std::vector<std::shared_ptr<Accelerator>> devices;
     std::string skipped_reason;
+    std::vector<std::string> partly_skipped;  // e.g. a platform that failed
   };
   void start(Backend& backend);
   void start_all();
@@ -61,7 +64,6 @@ class StandardAcceleratorFactory final : public AcceleratorFactory {
   std::atomic<bool> all_done_{false};                      // all_started_ ran to the end
   std::vector<std::shared_ptr<Accelerator>> all_devices_;  // set once, by start_all()
   std::vector<SkippedBackend> skipped_;                    // set once, by start_all()
-  std::vector<SkippedBackend> partly_skipped_;             // platforms a started backend left out
 };
 
 /// Binds arguments (runtime/argument_binding) and launches.

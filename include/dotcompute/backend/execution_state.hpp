@@ -83,6 +83,10 @@ class ExecutionState {
   void finish_failed(std::exception_ptr error) noexcept;
   /// Finishes with a CancelledError naming the kernel and whether it had started.
   void finish_cancelled() noexcept;
+  /// Finishes with a CancelledError for work its device dropped before it
+  /// started, whatever mark_started() recorded (the runtime marks a plugin's
+  /// work started when it hands it over; the plugin drops it from its queue).
+  void finish_dropped() noexcept;
   /// The result to fill in before finishing (device, reason, transfer time...).
   KernelResult& mutable_result() noexcept { return result_; }
 
@@ -94,6 +98,7 @@ class ExecutionState {
   void finish_with_result(const KernelResult& result) noexcept;
 
  private:
+  void finish_cancelled(bool started) noexcept;
   void finish(ExecutionStatus status) noexcept;
 
   std::atomic<ExecutionStatus> status_{ExecutionStatus::pending};

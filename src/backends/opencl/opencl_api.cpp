@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "dotcompute/errors.hpp"
+#include "dotcompute/plugin.hpp"
 
 namespace dotcompute::opencl {
 
@@ -54,10 +54,9 @@ std::string error_name(cl_int code) {
 
 void check(cl_int code, const std::string& what) {
   if (code == CL_SUCCESS) return;
-  if (code == CL_MEM_OBJECT_ALLOCATION_FAILURE || code == CL_OUT_OF_RESOURCES || code == CL_OUT_OF_HOST_MEMORY) {
-    throw OutOfMemoryError(what + ": " + error_name(code));
-  }
-  throw DeviceError(what + ": " + error_name(code));
+  const bool out_of_memory =
+      code == CL_MEM_OBJECT_ALLOCATION_FAILURE || code == CL_OUT_OF_RESOURCES || code == CL_OUT_OF_HOST_MEMORY;
+  throw plugin::Error(out_of_memory ? DC_STATUS_OUT_OF_MEMORY : DC_STATUS_DEVICE_ERROR, what + ": " + error_name(code));
 }
 
 namespace {

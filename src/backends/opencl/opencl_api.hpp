@@ -13,8 +13,8 @@ namespace dotcompute::opencl {
 /// "CL_OUT_OF_RESOURCES (-5)".
 [[nodiscard]] std::string error_name(cl_int code);
 
-/// Throws DeviceError("<what>: <error name>") unless `code` is CL_SUCCESS;
-/// OutOfMemoryError for the out-of-memory codes.
+/// Throws plugin::Error(DC_STATUS_DEVICE_ERROR, "<what>: <error name>")
+/// unless `code` is CL_SUCCESS; DC_STATUS_OUT_OF_MEMORY for the out-of-memory codes.
 void check(cl_int code, const std::string& what);
 
 /// A string-valued clGetDeviceInfo / clGetPlatformInfo query.

@@ -1,141 +1,143 @@
 #include "opencl_device.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
-#include <vector>
 
-#include "dotcompute/backend/device_arguments.hpp"
-#include "dotcompute/backend/device_lifetime.hpp"
-#include "dotcompute/backend/execution_state.hpp"
 #include "dotcompute/backend/recycled.hpp"
-#include "dotcompute/errors.hpp"
+#include "dotcompute/kernel_definition.hpp"
+#include "dotcompute/plugin.hpp"
 #include "opencl_prelude.hpp"
 
 namespace dotcompute::opencl {
 
 namespace {
 
-// Device memory pool: blocks are cl_mem handles (opaque pointers), cached by
-// size class like host blocks.
-class BufferAllocator final : public MemoryAllocator {
- public:
-  explicit BufferAllocator(std::shared_ptr<Context> context) : context_(std::move(context)) {}
-  void* allocate(std::size_t bytes) noexcept override {
-    cl_int error = CL_SUCCESS;
-    cl_mem memory = clCreateBuffer(context_->context, CL_MEM_READ_WRITE, bytes, nullptr, &error);
-    return error == CL_SUCCESS ? static_cast<void*>(memory) : nullptr;
+std::size_t scalar_size(std::int32_t type) {
+  switch (type) {
+    case DC_SCALAR_INT64:
+    case DC_SCALAR_UINT64:
+    case DC_SCALAR_FLOAT64:
+      return 8;
+    default:
+      return 4;
   }
-  void deallocate(void* block, std::size_t) noexcept override { clReleaseMemObject(static_cast<cl_mem>(block)); }
-  [[nodiscard]] std::string_view name() const noexcept override { return "opencl"; }
+}
 
- private:
-  std::shared_ptr<Context> context_;
-};
-
-struct Replica final : DeviceReplica {
-  Replica(std::shared_ptr<MemoryPool> memory_pool, std::size_t size)
-      : pool(std::move(memory_pool)), bytes(size), memory(static_cast<cl_mem>(pool->allocate(size))) {}
-  ~Replica() override { pool->deallocate(memory, bytes); }
-  std::shared_ptr<MemoryPool> pool;
-  std::size_t bytes;
-  cl_mem memory;
-};
+// The source as the OpenCL compiler sees it: the prelude, then the .dck text
+// with its own file name and line numbers (so the build log points into it).
+std::string full_source(const dc_kernel_t& kernel) {
+  std::string escaped_path;
+  for (const char* c = kernel.source_path != nullptr ? kernel.source_path : "kernel.dck"; *c != '\0'; ++c) {
+    if (*c == '"' || *c == '\\') escaped_path += '\\';
+    escaped_path += *c;
+  }
+  return std::string(kPrelude) + "#line 1 \"" + escaped_path + "\"\n" + kernel.source;
+}
 
 }  // namespace
 
-// One launch: bound arguments, then (once dispatched) its kernel event.
-class OpenClCommand final : public ExecutionState {
+// One launch, copied from its dc_launch_t: bound arguments, then (once
+// dispatched) the time it reached the driver.
+class OpenClLaunch {
  public:
-  OpenClCommand(LaunchRequest&& request, OpenClDevice& device, cl_kernel kernel)
-      : ExecutionState(std::move(request.result), std::move(request.stop)),
-        device_(device),
-        kernel_(kernel),
-        definition_(std::move(request.kernel)),
-        global_(request.global),
-        local_(request.local),
-        arguments_(std::move(request.arguments)) {}
+  explicit OpenClLaunch(const dc_launch_t& launch)
+      : kernel_(static_cast<const PreparedKernel*>(launch.program)),
+        geometry_(launch.geometry),
+        argument_count_(launch.argument_count),
+        context_(launch.completion_context),
+        complete_(launch.complete),
+        cancel_requested_(launch.cancel_requested),
+        write_backs_(launch.write_backs, launch.write_backs + launch.write_back_count) {
+    if (argument_count_ != kernel_->scalar_sizes.size() || argument_count_ > arguments_.size()) {
+      throw plugin::Error(DC_STATUS_INVALID_ARGUMENT,
+                          "kernel '" + kernel_->name + "' takes " + std::to_string(kernel_->scalar_sizes.size()) +
+                              " arguments, the launch has " + std::to_string(argument_count_));
+    }
+    std::copy_n(launch.arguments, argument_count_, arguments_.begin());
+  }
 
-  std::vector<LaunchArgument>& arguments() { return arguments_; }
-  const KernelDefinition& definition() const { return *definition_; }
+  [[nodiscard]] bool cancel_requested() const {
+    return cancel_requested_ != nullptr && cancel_requested_(context_) != 0;
+  }
+  [[nodiscard]] std::chrono::steady_clock::time_point dispatched_at() const noexcept { return dispatched_; }
 
-  /// A temporary device copy of a host span, kept until the command completes.
-  void add_span(SpanCopy span) { spans_.push_back(std::move(span)); }
-  void bind(std::size_t index, cl_mem memory) { memories_.emplace_back(index, memory); }
-
-  /// Sets the arguments and enqueues the kernel (and span write-backs).
-  /// Called with the device's queue lock held, so commands reach the driver in
-  /// order, and no two set the arguments of a (shared) kernel object at once.
-  /// Returns the driver's status; on failure the command is finished.
-  /// No event is requested: completion comes from the device's markers.
-  cl_int enqueue(cl_command_queue queue);
-  /// Finishes from the driver's status (negative: failed).
-  void complete(cl_int status) noexcept;
-
- protected:
-  // A waiter on a command still in the software queue moves the queue along.
-  void help_while_waiting() noexcept override { device_.pump(); }
+  /// Sets the arguments and enqueues the kernel (and the write-backs of
+  /// writable host spans). Called with the device's queue lock held, so
+  /// commands reach the driver in order, and no two set the arguments of a
+  /// kernel object at once. Returns the driver's status; on failure the
+  /// command is completed. No event is requested: the device's markers complete it.
+  cl_int enqueue(cl_command_queue queue, const std::string& device);
+  /// Reports the driver's status (negative: failed) to the runtime.
+  void complete(cl_int status, const std::string& device) noexcept;
+  void complete_cancelled() noexcept { complete_(context_, DC_STATUS_CANCELLED, nullptr); }
 
  private:
-  OpenClDevice& device_;
-  cl_kernel kernel_;
-  std::shared_ptr<const KernelDefinition> definition_;
-  Range global_;
-  Range local_;
-  std::vector<LaunchArgument> arguments_;
-  std::vector<std::pair<std::size_t, cl_mem>> memories_;
-  std::vector<SpanCopy> spans_;
+  const PreparedKernel* kernel_;
+  dc_work_geometry_t geometry_;
+  std::uint32_t argument_count_;
+  std::array<dc_launch_argument_t, kMaxKernelParameters> arguments_;
+  void* context_;
+  void (*complete_)(void*, dc_status_t, const char*);
+  std::int32_t (*cancel_requested_)(void*);
+  std::vector<dc_write_back_t> write_backs_;
+  std::chrono::steady_clock::time_point dispatched_;
 };
 
-cl_int OpenClCommand::enqueue(cl_command_queue queue) {
+cl_int OpenClLaunch::enqueue(cl_command_queue queue, const std::string& device) {
   cl_int error = CL_SUCCESS;
-  if (global_.total() != 0) {  // an empty range runs nothing; the next marker completes it in order
-    for (std::size_t i = 0; i < arguments_.size() && error == CL_SUCCESS; ++i) {
-      const LaunchArgument& argument = arguments_[i];
-      if (argument.kind == ParameterKind::scalar) {
-        error =
-            clSetKernelArg(kernel_, static_cast<cl_uint>(i), size_of(definition_->parameters[i].type), argument.scalar);
+  std::size_t global[3];
+  std::size_t local[3];
+  cl_uint dimensions = 1;
+  bool empty = false;
+  bool local_given = true;
+  for (int d = 0; d < 3; ++d) {
+    global[d] = geometry_.global[d];
+    local[d] = geometry_.local[d];
+    if (global[d] == 0) empty = true;
+    if (local[d] == 0) local_given = false;
+    if (global[d] > 1 || local[d] > 1) dimensions = static_cast<cl_uint>(d + 1);
+  }
+  if (!empty) {  // an empty range runs nothing; the next marker completes it in order
+    for (std::uint32_t i = 0; i < argument_count_ && error == CL_SUCCESS; ++i) {
+      const dc_launch_argument_t& argument = arguments_[i];
+      if (argument.kind == DC_PARAMETER_SCALAR) {
+        error = clSetKernelArg(kernel_->kernel, i, kernel_->scalar_sizes[i], argument.scalar);
+      } else {
+        const cl_mem memory = static_cast<cl_mem>(argument.memory);
+        error = clSetKernelArg(kernel_->kernel, i, sizeof(cl_mem), &memory);
       }
     }
-    for (const auto& [index, memory] : memories_) {
-      if (error == CL_SUCCESS) error = clSetKernelArg(kernel_, static_cast<cl_uint>(index), sizeof(cl_mem), &memory);
-    }
-    std::size_t global[3];
-    std::size_t local[3];
-    for (int d = 0; d < 3; ++d) {
-      global[d] = global_[d];
-      local[d] = local_[d];
-    }
     if (error == CL_SUCCESS) {
-      error = clEnqueueNDRangeKernel(queue, kernel_, static_cast<cl_uint>(global_.dimensions()), nullptr, global, local,
+      error = clEnqueueNDRangeKernel(queue, kernel_->kernel, dimensions, nullptr, global, local_given ? local : nullptr,
                                      0, nullptr, nullptr);
     }
   }
-  for (const SpanCopy& span : spans_) {
-    if (error == CL_SUCCESS && span.write_back) {
-      error = clEnqueueReadBuffer(queue, static_cast<Replica&>(*span.copy).memory, CL_FALSE, 0, span.bytes, span.host,
-                                  0, nullptr, nullptr);
+  for (const dc_write_back_t& copy : write_backs_) {
+    if (error == CL_SUCCESS) {
+      error = clEnqueueReadBuffer(queue, static_cast<cl_mem>(copy.memory), CL_FALSE, 0, copy.bytes, copy.host, 0,
+                                  nullptr, nullptr);
     }
   }
   if (error != CL_SUCCESS) {
-    complete(error);
+    complete(error, device);
     return error;
   }
-  mark_started();  // handed to the driver: it cannot be cancelled any more
+  dispatched_ = std::chrono::steady_clock::now();  // in the driver: it cannot be cancelled any more
   return CL_SUCCESS;
 }
 
-void OpenClCommand::complete(cl_int status) noexcept {
-  spans_.clear();  // temporary device copies go back to the pool
-  if (status < 0) {
-    try {
-      throw ExecutionError("kernel '" + definition_->name + "' failed on " + device_.info().id + ": " +
-                           error_name(status));
-    } catch (...) {
-      finish_failed(std::current_exception());
-    }
-  } else {
-    finish_succeeded();
+void OpenClLaunch::complete(cl_int status, const std::string& device) noexcept {
+  if (status >= 0) {
+    complete_(context_, DC_STATUS_OK, nullptr);
+    return;
   }
+  std::string message;
+  try {
+    message = "kernel '" + kernel_->name + "' failed on " + device + ": " + error_name(status);
+  } catch (...) {  // no memory for the message: the status still tells
+  }
+  complete_(context_, DC_STATUS_EXECUTION_ERROR, message.c_str());
 }
 
 Context::Context(cl_device_id id) : device(id) {
@@ -153,72 +155,65 @@ Context::~Context() {
   clReleaseContext(context);
 }
 
-OpenClDevice::OpenClDevice(cl_platform_id platform, cl_device_id device, std::size_t index,
+OpenClDevice::OpenClDevice(cl_platform_id platform, cl_device_id device, std::uint32_t index,
                            const std::filesystem::path& cache_directory)
-    : context_(std::make_shared<Context>(device)), disk_cache_(cache_directory) {
-  info_.id = "opencl:" + std::to_string(index);
-  info_.backend = "opencl";
-  info_.name = device_string(device, CL_DEVICE_NAME);
-  info_.vendor = device_string(device, CL_DEVICE_VENDOR);
+    : id_("opencl:" + std::to_string(index)),
+      context_(std::make_unique<Context>(device)),
+      disk_cache_(cache_directory) {
+  name_ = device_string(device, CL_DEVICE_NAME);
+  vendor_ = device_string(device, CL_DEVICE_VENDOR);
+  driver_version_ = platform_string(platform, CL_PLATFORM_NAME) + " " + device_string(device, CL_DRIVER_VERSION);
   cl_device_type type = 0;
   clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof type, &type, nullptr);
-  info_.type = (type & CL_DEVICE_TYPE_GPU) != 0   ? DeviceType::gpu
-               : (type & CL_DEVICE_TYPE_CPU) != 0 ? DeviceType::cpu
-                                                  : DeviceType::accelerator;
   cl_uint units = 0;
   clGetDeviceInfo(device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof units, &units, nullptr);
-  info_.compute_units = units;
   cl_ulong memory = 0;
   clGetDeviceInfo(device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof memory, &memory, nullptr);
-  info_.global_memory_bytes = memory;
   std::size_t group = 0;
   clGetDeviceInfo(device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof group, &group, nullptr);
-  info_.max_work_group_size = group;
   cl_uint float_width = 0;
   clGetDeviceInfo(device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, sizeof float_width, &float_width, nullptr);
-  info_.simd_width_bits = float_width * 32;
-  info_.driver_version = platform_string(platform, CL_PLATFORM_NAME) + " " + device_string(device, CL_DRIVER_VERSION);
   cl_device_fp_config doubles = 0;
   clGetDeviceInfo(device, CL_DEVICE_DOUBLE_FP_CONFIG, sizeof doubles, &doubles, nullptr);
   fp64_ = doubles != 0;
-  if (fp64_) info_.features.emplace_back("fp64");
-  info_.features.push_back(device_string(device, CL_DEVICE_VERSION));
-  cache_device_key_ = info_.vendor + " " + info_.name;
-  pool_ = std::make_shared<MemoryPool>(std::make_unique<BufferAllocator>(context_), info_.id);
+  // "OpenCL 3.0 PoCL ...": the version, as one feature word ("OpenCL-3.0").
+  const std::string version = device_string(device, CL_DEVICE_VERSION);
+  const std::size_t end = version.find(' ', version.find(' ') + 1);
+  features_ = std::string(fp64_ ? "fp64 " : "") + version.substr(0, std::min(end, version.size()));
+  std::replace(features_.begin() + (fp64_ ? 5 : 0), features_.end(), ' ', '-');
+
+  info_.struct_size = sizeof info_;
+  info_.name = name_.c_str();
+  info_.vendor = vendor_.c_str();
+  info_.driver_version = driver_version_.c_str();
+  info_.type = (type & CL_DEVICE_TYPE_GPU) != 0   ? DC_DEVICE_GPU
+               : (type & CL_DEVICE_TYPE_CPU) != 0 ? DC_DEVICE_CPU
+                                                  : DC_DEVICE_ACCELERATOR;
+  info_.compute_units = units;
+  info_.global_memory_bytes = memory;
+  info_.max_work_group_size = group;
+  info_.shares_host_memory = 0;
+  info_.simd_width_bits = float_width * 32;
+  info_.features = features_.c_str();
   dispatcher_ = std::thread([this] { dispatcher_main(); });
 }
 
 OpenClDevice::~OpenClDevice() {
-  synchronize();
+  try {
+    synchronize();
+  } catch (...) {  // a failed device: release what it holds regardless
+  }
   {
     std::lock_guard lock(completion_mutex_);
     stopping_ = true;
   }
   completed_.notify_all();
   dispatcher_.join();
-  for (auto& [source, program] : programs_) {
-    for (auto& [name, kernel] : program.kernels) clReleaseKernel(kernel);
-    clReleaseProgram(program.program);
-  }
+  for (auto& [source, program] : programs_) clReleaseProgram(program.program);
 }
 
-bool OpenClDevice::can_run(const KernelDefinition& kernel) const noexcept {
-  if (kernel.source == nullptr) return false;
-  if (fp64_) return true;
-  return std::none_of(kernel.parameters.begin(), kernel.parameters.end(),
-                      [](const KernelParameter& p) { return p.type == ScalarType::float64; });
-}
-
-std::string OpenClDevice::cannot_run_reason(const KernelDefinition& kernel) const {
-  if (kernel.source == nullptr) return "kernel '" + kernel.name + "' has no portable source to compile for OpenCL";
-  return "kernel '" + kernel.name + "' uses double, which " + info_.id + " (" + info_.name + ") does not support";
-}
-
-cl_program OpenClDevice::build_program(const KernelSource& source) {
-  std::string escaped_path;
-  for (const char c : source.path) escaped_path += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
-  const std::string full = std::string(kPrelude) + "#line 1 \"" + escaped_path + "\"\n" + source.text;
-  const ProgramCacheKey key{"opencl", cache_device_key_, info_.driver_version, "", full};
+cl_program OpenClDevice::build_program(const std::string& full, const std::string& path) {
+  const ProgramCacheKey key{"opencl", std::string(vendor_) + " " + name_, driver_version_, "", full};
   cl_int error = CL_SUCCESS;
   if (auto binary = disk_cache_.load(key)) {
     const auto* bytes = reinterpret_cast<const unsigned char*>(binary->data());
@@ -242,8 +237,8 @@ cl_program OpenClDevice::build_program(const KernelSource& source) {
     clGetProgramBuildInfo(program, context_->device, CL_PROGRAM_BUILD_LOG, size, log.data(), nullptr);
     clReleaseProgram(program);
     while (!log.empty() && (log.back() == '\0' || log.back() == '\n')) log.pop_back();
-    throw CompilationError("OpenCL build of " + source.path + " failed on " + info_.id + " (" + info_.name + "):\n" +
-                           log);
+    throw plugin::Error(DC_STATUS_COMPILATION_ERROR,
+                        "OpenCL build of " + path + " failed on " + id_ + " (" + name_ + "):\n" + log);
   }
   std::size_t binary_size = 0;
   if (clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof binary_size, &binary_size, nullptr) == CL_SUCCESS &&
@@ -257,27 +252,60 @@ cl_program OpenClDevice::build_program(const KernelSource& source) {
   return program;
 }
 
-cl_kernel OpenClDevice::kernel_object(const KernelDefinition& kernel) {
-  std::lock_guard lock(programs_mutex_);
-  auto found = programs_.find(kernel.source.get());
-  if (found == programs_.end())
-    found = programs_.emplace(kernel.source.get(), Program{kernel.source, build_program(*kernel.source), {}}).first;
-  Program& program = found->second;
-  auto& object = program.kernels[kernel.name];
-  if (object == nullptr) {
-    cl_int error = CL_SUCCESS;
-    object = clCreateKernel(program.program, kernel.name.c_str(), &error);
-    if (error != CL_SUCCESS) {
-      program.kernels.erase(kernel.name);
-      check(error, "clCreateKernel('" + kernel.name + "') on " + info_.id);
-    }
+PreparedKernel* OpenClDevice::prepare(const dc_kernel_t& kernel) {
+  if (kernel.source == nullptr) {
+    throw plugin::Error(DC_STATUS_UNSUPPORTED,
+                        "kernel '" + std::string(kernel.name) + "' has no portable source to compile for OpenCL");
   }
-  return object;
+  auto prepared = std::make_unique<PreparedKernel>();
+  prepared->name = kernel.name;
+  for (std::uint32_t i = 0; i < kernel.parameter_count; ++i) {
+    const dc_kernel_parameter_t& parameter = kernel.parameters[i];
+    if (parameter.type == DC_SCALAR_FLOAT64 && !fp64_) {
+      throw plugin::Error(DC_STATUS_UNSUPPORTED, "kernel '" + prepared->name + "' uses double, which " + id_ + " (" +
+                                                     name_ + ") does not support");
+    }
+    prepared->scalar_sizes.push_back(parameter.kind == DC_PARAMETER_SCALAR ? scalar_size(parameter.type) : 0);
+  }
+  prepared->program_key = full_source(kernel);
+  std::lock_guard lock(programs_mutex_);
+  auto found = programs_.find(prepared->program_key);
+  if (found == programs_.end()) {
+    const std::string path = kernel.source_path != nullptr ? kernel.source_path : prepared->name;
+    found = programs_.emplace(prepared->program_key, Program{build_program(prepared->program_key, path), 0}).first;
+  }
+  Program& program = found->second;
+  cl_int error = CL_SUCCESS;
+  prepared->kernel = clCreateKernel(program.program, kernel.name, &error);
+  if (error != CL_SUCCESS) {
+    if (program.users == 0) {
+      clReleaseProgram(program.program);
+      programs_.erase(found);
+    }
+    check(error, "clCreateKernel('" + prepared->name + "') on " + id_);
+  }
+  ++program.users;
+  return prepared.release();
 }
 
-std::unique_ptr<DeviceReplica> OpenClDevice::create_replica(std::size_t bytes) {
-  return std::make_unique<Replica>(pool_, bytes);
+void OpenClDevice::release(PreparedKernel* kernel) noexcept {
+  std::unique_ptr<PreparedKernel> owned(kernel);
+  clReleaseKernel(kernel->kernel);
+  std::lock_guard lock(programs_mutex_);
+  const auto found = programs_.find(kernel->program_key);
+  if (found == programs_.end() || --found->second.users != 0) return;
+  clReleaseProgram(found->second.program);  // rebuilt from the disk cache if needed again
+  programs_.erase(found);
 }
+
+void* OpenClDevice::allocate(std::uint64_t bytes) {
+  cl_int error = CL_SUCCESS;
+  cl_mem memory = clCreateBuffer(context_->context, CL_MEM_READ_WRITE, bytes, nullptr, &error);
+  check(error, "clCreateBuffer(" + std::to_string(bytes) + " bytes) on " + id_);
+  return memory;
+}
+
+void OpenClDevice::release_memory(void* memory) noexcept { clReleaseMemObject(static_cast<cl_mem>(memory)); }
 
 void OpenClDevice::transfer(const std::function<cl_int(cl_event*)>& enqueue, const std::string& what) {
   cl_event done = nullptr;
@@ -292,44 +320,29 @@ void OpenClDevice::transfer(const std::function<cl_int(cl_event*)>& enqueue, con
   check(status, what);
 }
 
-void OpenClDevice::upload(DeviceReplica& replica, const void* host, std::size_t bytes) {
+void OpenClDevice::upload(void* memory, const void* host, std::uint64_t bytes) {
   transfer(
       [&](cl_event* done) {
-        return clEnqueueWriteBuffer(context_->queue, static_cast<Replica&>(replica).memory, CL_FALSE, 0, bytes, host, 0,
-                                    nullptr, done);
+        return clEnqueueWriteBuffer(context_->queue, static_cast<cl_mem>(memory), CL_FALSE, 0, bytes, host, 0, nullptr,
+                                    done);
       },
-      "upload to " + info_.id);
+      "upload to " + id_);
 }
 
-void OpenClDevice::download(DeviceReplica& replica, void* host, std::size_t bytes) {
+void OpenClDevice::download(void* memory, void* host, std::uint64_t bytes) {
   transfer(
       [&](cl_event* done) {
-        return clEnqueueReadBuffer(context_->queue, static_cast<Replica&>(replica).memory, CL_FALSE, 0, bytes, host, 0,
-                                   nullptr, done);
+        return clEnqueueReadBuffer(context_->queue, static_cast<cl_mem>(memory), CL_FALSE, 0, bytes, host, 0, nullptr,
+                                   done);
       },
-      "download from " + info_.id);
+      "download from " + id_);
 }
 
-std::shared_ptr<ExecutionState> OpenClDevice::launch(LaunchRequest request) {
-  if (request.kernel == nullptr || !can_run(*request.kernel)) {
-    throw ArgumentError(request.kernel ? cannot_run_reason(*request.kernel) : "launch without a kernel");
-  }
-  cl_kernel kernel = kernel_object(*request.kernel);  // CompilationError before anything runs
-  if (request.local.total() > info_.max_work_group_size) {
-    throw ArgumentError("kernel '" + request.kernel->name + "': work-group size " + request.local.to_string() +
-                        " exceeds the maximum of " + std::to_string(info_.max_work_group_size) + " on " + info_.id);
-  }
-  auto command = std::allocate_shared<OpenClCommand>(Recycled<OpenClCommand>{}, std::move(request), *this, kernel);
-  command->mutable_result().timings.transfer = prepare_device_arguments(
-      *this, command, command->arguments(), command->definition(),
-      [&](std::size_t index, DeviceReplica& replica) { command->bind(index, static_cast<Replica&>(replica).memory); },
-      [&](SpanCopy span) { command->add_span(std::move(span)); });
-  {
-    std::lock_guard lock(queue_mutex_);
-    waiting_.push_back(command);
-    dispatch_waiting_locked();
-  }
-  return command;
+void OpenClDevice::launch(const dc_launch_t& launch) {
+  auto command = std::allocate_shared<OpenClLaunch>(Recycled<OpenClLaunch>{}, launch);
+  std::lock_guard lock(queue_mutex_);
+  waiting_.push_back(std::move(command));
+  dispatch_waiting_locked();
 }
 
 namespace {
@@ -340,7 +353,6 @@ struct MarkerContext {
 };
 
 void CL_CALLBACK on_marker(cl_event event, cl_int status, void* user) {
-  const InternalThreadScope internal;  // a driver thread: never destroy a device here
   auto* context = static_cast<MarkerContext*>(user);
   context->device->marker_reached(context->marker, status);
   delete context;
@@ -350,9 +362,9 @@ void CL_CALLBACK on_marker(cl_event event, cl_int status, void* user) {
 }  // namespace
 
 void OpenClDevice::finish_cancelled_waiting_locked() {
-  std::erase_if(waiting_, [](const std::shared_ptr<OpenClCommand>& command) {
+  std::erase_if(waiting_, [](const std::shared_ptr<OpenClLaunch>& command) {
     if (!command->cancel_requested()) return false;
-    command->finish_cancelled();
+    command->complete_cancelled();
     return true;
   });
 }
@@ -369,17 +381,17 @@ void OpenClDevice::dispatch_waiting_locked() {
     room = room_locked();
   }
   while (!waiting_.empty() && room > 0) {
-    std::shared_ptr<OpenClCommand> next = std::move(waiting_.front());
+    std::shared_ptr<OpenClLaunch> next = std::move(waiting_.front());
     waiting_.pop_front();
     if (next->cancel_requested()) {  // cancelled commands never reach the driver
-      next->finish_cancelled();
+      next->complete_cancelled();
       continue;
     }
-    if (next->enqueue(context_->queue) != CL_SUCCESS) continue;  // finished with its error
+    if (next->enqueue(context_->queue, id_) != CL_SUCCESS) continue;  // completed with its error
     Marker marker;
     {
       std::lock_guard lock(completion_mutex_);
-      if (dispatched_ == marked_) first_uncovered_dispatched_ = next->started_at();
+      if (dispatched_ == marked_) first_uncovered_dispatched_ = next->dispatched_at();
       in_flight_.push_back({++dispatched_, std::move(next)});
       room = room_locked();
       marker = claim_marker_locked(waiting_.empty() || room == 0);
@@ -426,19 +438,19 @@ void OpenClDevice::arm_marker(const Marker& covered) {
   if (marker != nullptr) clReleaseEvent(marker);
   // Without this marker the commands it covers might never complete: fail
   // everything in flight (later markers find nothing left to complete).
-  std::deque<std::pair<std::uint64_t, std::shared_ptr<OpenClCommand>>> failed;
+  std::deque<std::pair<std::uint64_t, std::shared_ptr<OpenClLaunch>>> failed;
   {
     std::lock_guard lock(completion_mutex_);
     --markers_pending_;
     failed.swap(in_flight_);
   }
-  for (auto& [sequence, command] : failed) command->complete(error);
+  for (auto& [sequence, command] : failed) command->complete(error, id_);
   completed_.notify_all();
 }
 
 void OpenClDevice::marker_reached(const Marker& marker, cl_int status) noexcept {
   const auto now = std::chrono::steady_clock::now();
-  std::vector<std::shared_ptr<OpenClCommand>> finished;
+  std::vector<std::shared_ptr<OpenClLaunch>> finished;
   {
     std::lock_guard lock(completion_mutex_);
     while (!in_flight_.empty() && in_flight_.front().first <= marker.covers) {
@@ -454,7 +466,7 @@ void OpenClDevice::marker_reached(const Marker& marker, cl_int status) noexcept 
   }
   // A driver failure marks the whole batch: the in-order queue fails every
   // command after the failing one, so the marker's status speaks for them.
-  for (auto& command : finished) command->complete(status);
+  for (auto& command : finished) command->complete(status, id_);
   completed_.notify_all();  // the dispatcher (re-arm, backlog, a wider window) and synchronize()
 }
 
@@ -474,7 +486,6 @@ void OpenClDevice::pump() {
 }
 
 void OpenClDevice::dispatcher_main() {
-  const InternalThreadScope internal;
   for (;;) {
     {
       std::unique_lock lock(completion_mutex_);

@@ -1,6 +1,8 @@
-// One OpenCL device: an in-order command queue behind a cancellable software
-// queue, device memory pooled per device, programs built from the portable
-// kernel source and cached in memory and on disk.
+// One OpenCL device of the OpenCL plugin: an in-order command queue behind a
+// cancellable software queue, programs built from the portable kernel source
+// and cached in memory and on disk. The runtime keeps buffers coherent and
+// pools this device's memory; it reaches the device only through the plugin
+// ABI (opencl_plugin.cpp).
 #pragma once
 
 #include <chrono>
@@ -14,18 +16,18 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
-#include "dotcompute/accelerator.hpp"
 #include "dotcompute/backend/driver_window.hpp"
+#include "dotcompute/plugin_abi.h"
 #include "dotcompute/program_cache.hpp"
 #include "opencl_api.hpp"
 
 namespace dotcompute::opencl {
 
-/// The context and queue of one device; shared by the device and by every
-/// replica it created, so that buffers may outlive the runtime.
+/// The context and queue of one device.
 struct Context {
-  Context(cl_device_id device);
+  explicit Context(cl_device_id device);
   ~Context();
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
@@ -34,28 +36,50 @@ struct Context {
   cl_command_queue queue = nullptr;
 };
 
-class OpenClCommand;
+/// A kernel prepared for one device (dc_backend_t::prepare_kernel's program).
+struct PreparedKernel {
+  std::string name;
+  std::string program_key;  // the programs_ entry it came from
+  cl_kernel kernel = nullptr;
+  std::vector<std::size_t> scalar_sizes;  // per parameter: the scalar's size, 0 for buffers
+};
 
-class OpenClDevice final : public Accelerator {
+class OpenClLaunch;
+
+/// Thread-safe: every member may be called from any thread.
+class OpenClDevice {
  public:
   /// A completion marker follows every window / 4 commands, at most every this many.
   static constexpr std::size_t kMaxMarkerInterval = 64;
 
-  OpenClDevice(cl_platform_id platform, cl_device_id device, std::size_t index,
+  /// Device `index` of the backend ("opencl:<index>" in the runtime). Throws plugin::Error.
+  OpenClDevice(cl_platform_id platform, cl_device_id device, std::uint32_t index,
                const std::filesystem::path& cache_directory);
-  ~OpenClDevice() override;
+  ~OpenClDevice();
+  OpenClDevice(const OpenClDevice&) = delete;
+  OpenClDevice& operator=(const OpenClDevice&) = delete;
 
-  [[nodiscard]] const DeviceInfo& info() const noexcept override { return info_; }
-  [[nodiscard]] bool can_run(const KernelDefinition& kernel) const noexcept override;
-  [[nodiscard]] std::string cannot_run_reason(const KernelDefinition& kernel) const override;
-  [[nodiscard]] bool shares_host_memory() const noexcept override { return false; }
-  [[nodiscard]] MemoryPool& memory_pool() noexcept override { return *pool_; }
-  [[nodiscard]] std::shared_ptr<ExecutionState> launch(LaunchRequest request) override;
-  void synchronize() override;
+  /// Its description; the strings live as long as the device.
+  [[nodiscard]] const dc_device_info_t& info() const noexcept { return info_; }
 
-  [[nodiscard]] std::unique_ptr<DeviceReplica> create_replica(std::size_t bytes) override;
-  void upload(DeviceReplica& replica, const void* host, std::size_t bytes) override;
-  void download(DeviceReplica& replica, void* host, std::size_t bytes) override;
+  /// Builds (or loads from the disk cache) the kernel's program once per
+  /// source, and creates its kernel object. Throws plugin::Error:
+  /// DC_STATUS_UNSUPPORTED (no source, doubles without fp64),
+  /// DC_STATUS_COMPILATION_ERROR with the build log.
+  [[nodiscard]] PreparedKernel* prepare(const dc_kernel_t& kernel);
+  void release(PreparedKernel* kernel) noexcept;
+
+  /// Device memory (a cl_mem). Throws plugin::Error (DC_STATUS_OUT_OF_MEMORY).
+  [[nodiscard]] void* allocate(std::uint64_t bytes);
+  void release_memory(void* memory) noexcept;
+  /// Ordered after the work launched so far; return once done.
+  void upload(void* memory, const void* host, std::uint64_t bytes);
+  void download(void* memory, void* host, std::uint64_t bytes);
+
+  /// Queues a launch (copying what it needs); completes it through its callbacks.
+  void launch(const dc_launch_t& launch);
+  /// Returns once everything launched so far has completed.
+  void synchronize();
 
   /// What a completion marker covers: every command dispatched before it.
   struct Marker {
@@ -66,26 +90,22 @@ class OpenClDevice final : public Accelerator {
   /// Called from the driver's callback when a completion marker is reached
   /// (any thread; never takes the queue lock).
   void marker_reached(const Marker& marker, cl_int status) noexcept;
-  /// Finishes cancelled waiting commands, hands waiting commands to the driver
-  /// while the window has room, and arms a completion marker.
-  void pump();
 
  private:
   struct Program {
-    // Held so that the address keying programs_ is not reused by another source.
-    std::shared_ptr<const KernelSource> source;
     cl_program program = nullptr;
-    std::unordered_map<std::string, cl_kernel> kernels;
+    std::size_t users = 0;  // prepared kernels made from it
   };
-  /// The kernel object of `kernel`, building (or loading from the disk cache) its program once.
-  cl_kernel kernel_object(const KernelDefinition& kernel);
-  cl_program build_program(const KernelSource& source);
+  cl_program build_program(const std::string& full_source, const std::string& path);
+  /// Finishes cancelled waiting commands, hands waiting commands to the driver
+  /// while the window has room, and arms a completion marker.
+  void pump();
   /// With the queue lock held: hands waiting commands to the driver while the
   /// window has room (a cancelled one is finished instead), then arms a marker.
   void dispatch_waiting_locked();
   /// With the queue lock held: finishes every cancelled command still waiting,
   /// wherever it is in the queue. A scan of the whole queue, so not done per
-  /// launch: by the dispatcher once per completion marker, and by waiters.
+  /// launch: by the dispatcher once per completion marker.
   void finish_cancelled_waiting_locked();
   /// With the completion lock held: whether a marker should follow the
   /// commands dispatched so far (then counted as pending); what it covers
@@ -100,26 +120,27 @@ class OpenClDevice final : public Accelerator {
   void drain_waiting_locked();
   /// Runs a transfer (`enqueue` returns its event) after everything queued so far; blocks until done.
   void transfer(const std::function<cl_int(cl_event*)>& enqueue, const std::string& what);
+  void dispatcher_main();
 
-  DeviceInfo info_;
-  std::shared_ptr<Context> context_;
-  std::shared_ptr<MemoryPool> pool_;
+  std::string id_;  // "opencl:<index>", for messages
+  std::string name_, vendor_, driver_version_, features_;
+  dc_device_info_t info_{};
+  std::unique_ptr<Context> context_;
   ProgramCache disk_cache_;
-  std::string cache_device_key_;
   bool fp64_ = false;
 
   std::mutex programs_mutex_;
-  std::unordered_map<const KernelSource*, Program> programs_;
+  std::unordered_map<std::string, Program> programs_;  // by full source text
 
   // Lock order: queue_mutex_, then completion_mutex_. Driver callbacks only
   // ever take completion_mutex_; the only OpenCL calls made under it are the
   // non-blocking marker enqueue and its callback registration.
   std::mutex queue_mutex_;  // waiting_, the order in which commands reach the driver, clSetKernelArg
-  std::deque<std::shared_ptr<OpenClCommand>> waiting_;
+  std::deque<std::shared_ptr<OpenClLaunch>> waiting_;
   std::mutex completion_mutex_;
   std::condition_variable completed_;
   // Guarded by completion_mutex_:
-  std::deque<std::pair<std::uint64_t, std::shared_ptr<OpenClCommand>>> in_flight_;  // (sequence, command)
+  std::deque<std::pair<std::uint64_t, std::shared_ptr<OpenClLaunch>>> in_flight_;  // (sequence, command)
   std::uint64_t dispatched_ = 0;     // sequence of the last command handed to the driver
   std::uint64_t marked_ = 0;         // sequence of the last command a marker covers
   std::size_t markers_pending_ = 0;  // markers in the driver, not reached yet
@@ -132,7 +153,6 @@ class OpenClDevice final : public Accelerator {
   // Moves the software queue along when driver completions make room (driver
   // callbacks cannot: they must not take the queue lock). Idle without a backlog.
   std::thread dispatcher_;
-  void dispatcher_main();
 };
 
 }  // namespace dotcompute::opencl

@@ -65,6 +65,7 @@ struct PluginProgram {
   dc_kernel_t descriptor{};
   void* program = nullptr;
   std::string unsupported;  // why the device cannot run it ("" when program is set)
+  std::string build_error;  // the plugin's DC_STATUS_COMPILATION_ERROR message, reported by every launch
 
   [[nodiscard]] bool describes(const KernelDefinition& kernel) const noexcept {
     return kernel.name == name && kernel.cpu_entry == cpu_entry && kernel.source == source;
@@ -218,6 +219,12 @@ DeviceInfo PluginAccelerator::describe(const PluginModule& module, const dc_back
   info.compute_units = raw.compute_units;
   info.global_memory_bytes = raw.global_memory_bytes;
   info.max_work_group_size = raw.max_work_group_size != 0 ? raw.max_work_group_size : 1024;
+  info.simd_width_bits = raw.simd_width_bits;
+  for (std::string_view features = raw.features != nullptr ? raw.features : ""; !features.empty();) {
+    const std::size_t end = std::min(features.find(' '), features.size());
+    if (end != 0) info.features.emplace_back(features.substr(0, end));
+    features.remove_prefix(std::min(end + 1, features.size()));
+  }
   info.features.push_back("plugin " + module.name());
   if (raw.shares_host_memory != 0) info.features.emplace_back("shares-host-memory");
   if (raw.shares_host_memory == 0 && backend.allocate == nullptr) {
@@ -254,11 +261,22 @@ PluginProgram& PluginAccelerator::program_for(const KernelDefinition& kernel) co
     slot->program = program;
   } else if (status == DC_STATUS_OK) {
     slot->unsupported = "the plugin prepared no program for it";
+  } else if (status == DC_STATUS_COMPILATION_ERROR) {
+    slot->build_error = message_text(message, "no build log");
+    slot->unsupported = "building it failed: " + slot->build_error;
   } else {
     slot->unsupported =
         (status == DC_STATUS_UNSUPPORTED ? "" : "preparing it failed: ") + message_text(message, "no reason given");
   }
   return *slot;
+}
+
+// A device whose build of the kernel failed can run it as far as selection
+// goes: the launch then reports the build failure as a CompilationError.
+void PluginAccelerator::check_prepared(const PluginProgram& program, const KernelDefinition& kernel) const {
+  if (program.program != nullptr) return;
+  if (!program.build_error.empty()) throw CompilationError(program.build_error);
+  throw DeviceUnavailableError(cannot_run_reason(kernel));
 }
 
 void PluginAccelerator::release_programs() noexcept {
@@ -272,7 +290,8 @@ void PluginAccelerator::release_programs() noexcept {
 bool PluginAccelerator::can_run(const KernelDefinition& kernel) const noexcept {
   try {
     const ServingLock serving(*this);
-    return retired_.empty() && program_for(kernel).program != nullptr;
+    const PluginProgram& program = program_for(kernel);
+    return retired_.empty() && (program.program != nullptr || !program.build_error.empty());
   } catch (...) {
     return false;
   }
@@ -288,25 +307,35 @@ std::string PluginAccelerator::cannot_run_reason(const KernelDefinition& kernel)
 // During a reload, launches are parked rather than blocked: a launch may come
 // from a continuation on the very plugin thread the reload waits for.
 std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request) {
+  if (request.local.total() > info().max_work_group_size) {
+    throw ArgumentError("kernel '" + request.kernel->name + "': work-group size " + request.local.to_string() +
+                        " exceeds the maximum of " + std::to_string(info().max_work_group_size) + " on " + info().id);
+  }
   auto command =
       std::allocate_shared<PluginCommand>(Recycled<PluginCommand>{}, std::move(request), info().id, callbacks_running_);
-  {
+  // launching_ counts this call while it launches; replace() raises parking_
+  // and then waits for launching_ to reach 0. Both sequentially consistent:
+  // either this call sees parking_, or replace() sees it launching.
+  for (;;) {
+    launching_.fetch_add(1);
+    if (!parking_.load()) break;
+    stop_launching();
     std::lock_guard lock(parking_mutex_);
-    if (parking_) {
+    if (parking_.load()) {
       parked_.push_back(command);
       return command;
     }
-    ++launching_;
   }
-  struct Launched {  // launching_ counts this call until it returns, thrown or not
+  struct Launched {  // until this call returns, thrown or not
     PluginAccelerator& device;
-    ~Launched() {
-      std::lock_guard lock(device.parking_mutex_);
-      if (--device.launching_ == 0) device.parking_changed_.notify_all();
-    }
+    ~Launched() { device.stop_launching(); }
   } launched{*this};
   launch_now(command);
   return command;
+}
+
+void PluginAccelerator::stop_launching() noexcept {
+  if (launching_.fetch_sub(1) == 1) launching_.notify_all();  // no system call unless replace() waits
 }
 
 // Buffers are prepared without holding serving_ (their locks come first: a
@@ -320,10 +349,9 @@ void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command
     check_usable();
     program = &program_for(command->kernel());
     prepared_in = generation_;
-    if (program->program == nullptr) throw DeviceUnavailableError(cannot_run_reason(command->kernel()));
+    check_prepared(*program, command->kernel());
   }
-  std::vector<dc_launch_argument_t>& c_arguments = command->c_arguments();
-  c_arguments.resize(command->arguments().size());
+  const std::span<dc_launch_argument_t> c_arguments = command->c_arguments();
   std::array<PluginReplica*, kMaxKernelParameters> replicas{};
   try {
     for (std::size_t i = 0; i < c_arguments.size(); ++i) {
@@ -360,7 +388,7 @@ void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command
       check_usable();
       if (generation_ != prepared_in) {  // a new version of the plugin serves now
         program = &program_for(command->kernel());
-        if (program->program == nullptr) throw DeviceUnavailableError(cannot_run_reason(command->kernel()));
+        check_prepared(*program, command->kernel());
       }
       for (std::size_t i = 0; i < c_arguments.size(); ++i) {
         if (replicas[i] == nullptr) continue;
@@ -542,9 +570,11 @@ void PluginAccelerator::replace(std::shared_ptr<PluginModule> module, std::uint3
     }
   } resubmit{*this};
   {
-    std::unique_lock lock(parking_mutex_);
-    parking_ = true;  // new launches wait in parked_ from now on
-    parking_changed_.wait(lock, [this] { return launching_ == 0; });
+    std::lock_guard lock(parking_mutex_);
+    parking_.store(true);  // new launches wait in parked_ from now on
+  }
+  for (std::size_t running = launching_.load(); running != 0; running = launching_.load()) {
+    launching_.wait(running);
   }
   // Drained without holding serving_ exclusively: the work's completions may
   // run continuations that use this device, on the plugin's own threads, and
@@ -584,7 +614,7 @@ void PluginAccelerator::resubmit_parked() noexcept {
     {
       std::lock_guard lock(parking_mutex_);
       if (parked_.empty()) {
-        parking_ = false;  // in order: launches made meanwhile were parked behind these
+        parking_.store(false);  // in order: launches made meanwhile were parked behind these
         return;
       }
       next = std::move(parked_.front());

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -65,11 +64,15 @@ class PluginAccelerator final : public Accelerator {
   // The prepared program of `kernel`, preparing it on first use. Call while serving.
   PluginProgram& program_for(const KernelDefinition& kernel) const;
   void release_programs() noexcept;
+  // Throws why `program` (of `kernel`) cannot be launched, unless it can.
+  void check_prepared(const PluginProgram& program, const KernelDefinition& kernel) const;
   // Prepares the arguments of `command` and hands it to the plugin. Throws when
   // the device cannot run its kernel; later failures finish the command.
   void launch_now(const std::shared_ptr<PluginCommand>& command);
   // Hands `command` to the plugin. Call while serving; throws what launch() reported.
   void submit(const std::shared_ptr<PluginCommand>& command, void* program);
+  // launch() is done launching: the end of a replace()'s wait, if it was the last.
+  void stop_launching() noexcept;
   // Launches the commands parked during a reload, in order, then stops parking.
   void resubmit_parked() noexcept;
   void migrate_replicas(const std::shared_ptr<PluginModule>& module, std::uint32_t backend);
@@ -86,10 +89,9 @@ class PluginAccelerator final : public Accelerator {
   std::atomic<bool> swapping_{false};
   // complete() calls of this device's launches in progress (shared with its commands).
   std::shared_ptr<std::atomic<int>> callbacks_running_ = std::make_shared<std::atomic<int>>(0);
-  std::mutex parking_mutex_;
-  std::condition_variable parking_changed_;  // launching_ reached 0
-  bool parking_ = false;                     // a reload is under way: launches go to parked_
-  std::size_t launching_ = 0;                // launch() calls past the parking check, not returned yet
+  std::mutex parking_mutex_;               // parked_, and parking_ changes
+  std::atomic<bool> parking_{false};       // a reload is under way: launches go to parked_
+  std::atomic<std::size_t> launching_{0};  // launch() calls past the parking check, not returned yet
   std::deque<std::shared_ptr<PluginCommand>> parked_;
   std::atomic<const DeviceInfo*> info_{nullptr};
   std::mutex infos_mutex_;

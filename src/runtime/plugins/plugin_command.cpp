@@ -14,7 +14,12 @@ PluginCommand::PluginCommand(LaunchRequest&& request, std::string device,
       local_(request.local),
       arguments_(std::move(request.arguments)),
       device_(std::move(device)),
-      callbacks_running_(std::move(callbacks_running)) {}
+      callbacks_running_(std::move(callbacks_running)) {
+  if (arguments_.size() > c_arguments_.size()) {
+    throw ArgumentError("kernel '" + kernel_->name + "' has " + std::to_string(arguments_.size()) +
+                        " arguments, more than the " + std::to_string(c_arguments_.size()) + " a kernel may take");
+  }
+}
 
 namespace {
 
@@ -71,7 +76,7 @@ void PluginCommand::finish_part() noexcept {
   } else if (status == DC_STATUS_OK) {
     finish_succeeded();
   } else if (status == DC_STATUS_CANCELLED) {
-    finish_cancelled();
+    finish_dropped();  // the plugin's status means: dropped before it started
   } else {
     finish_failed(std::make_exception_ptr(ExecutionError("kernel '" + kernel_->name + "' failed on " + device_ +
                                                          " (status " + std::to_string(status) + "): " + failure_)));

@@ -2,9 +2,11 @@
 // the completion context the plugin calls back.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <exception>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,7 +32,8 @@ class PluginCommand final : public ExecutionState {
   [[nodiscard]] const Range& local() const noexcept { return local_; }
   // Filled by the submitting thread before the command goes to the plugin.
   std::vector<LaunchArgument>& arguments() noexcept { return arguments_; }
-  std::vector<dc_launch_argument_t>& c_arguments() noexcept { return c_arguments_; }
+  /// The arguments as the plugin sees them, one per parameter.
+  std::span<dc_launch_argument_t> c_arguments() noexcept { return {c_arguments_.data(), arguments_.size()}; }
   std::vector<SpanCopy>& spans() noexcept { return spans_; }
   /// The writable spans' copies, for a plugin that copies them back itself.
   std::vector<dc_write_back_t>& write_backs() noexcept { return write_backs_; }
@@ -59,7 +62,7 @@ class PluginCommand final : public ExecutionState {
   Range global_;
   Range local_;
   std::vector<LaunchArgument> arguments_;
-  std::vector<dc_launch_argument_t> c_arguments_;
+  std::array<dc_launch_argument_t, kMaxKernelParameters> c_arguments_;  // inline: no allocation per launch
   std::vector<SpanCopy> spans_;
   std::vector<dc_write_back_t> write_backs_;
   std::string device_;

@@ -254,9 +254,24 @@ std::uint32_t device_count(const PluginModule& module, std::uint32_t index) {
   return count;
 }
 
+// What backend `index` of `module` left out while enumerating, one reason each.
+std::vector<std::string> skipped_parts(const PluginModule& module, std::uint32_t index) {
+  const dc_backend_t& backend = module.table().backends[index];
+  std::vector<std::string> reasons;
+  if (backend.skipped_count == nullptr || backend.skipped_reason == nullptr) return reasons;
+  const std::uint32_t count = std::min(backend.skipped_count(module.state()), kMaxDevicesPerBackend);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    dc_message_t reason{};
+    backend.skipped_reason(module.state(), i, &reason);
+    reasons.push_back(message_text(reason, "no reason given"));
+  }
+  return reasons;
+}
+
 }  // namespace
 
-std::vector<std::shared_ptr<Accelerator>> StandardPluginManager::start_backend(const PluginBackendSource& source) {
+std::vector<std::shared_ptr<Accelerator>> StandardPluginManager::start_backend(const PluginBackendSource& source,
+                                                                               std::vector<std::string>& skipped) {
   std::lock_guard reloading(reload_mutex_);  // a reload must see every started device
   std::shared_ptr<PluginModule> current = module(source.plugin);
   if (!current) throw DeviceUnavailableError("plugin '" + source.plugin + "' is not loaded");
@@ -265,6 +280,7 @@ std::vector<std::shared_ptr<Accelerator>> StandardPluginManager::start_backend(c
     throw DeviceUnavailableError("plugin '" + source.plugin + "' no longer provides backend '" + source.backend + "'");
   }
   const std::uint32_t count = device_count(*current, index);
+  skipped = skipped_parts(*current, index);
   std::vector<std::shared_ptr<Accelerator>> devices;
   std::vector<std::weak_ptr<PluginAccelerator>> watched;
   for (std::uint32_t device = 0; device < count; ++device) {

@@ -40,8 +40,10 @@ class StandardPluginManager final : public PluginManager {
   /// The backends of the loaded plugins, in load order.
   [[nodiscard]] std::vector<PluginBackendSource> backends() const;
   /// Enumerates a plugin backend's devices (once per backend; the factory
-  /// calls it lazily). Throws DeviceUnavailableError with the plugin's reason.
-  [[nodiscard]] std::vector<std::shared_ptr<Accelerator>> start_backend(const PluginBackendSource& source);
+  /// calls it lazily); `skipped` receives the parts it left out, one reason
+  /// each. Throws DeviceUnavailableError with the plugin's reason.
+  [[nodiscard]] std::vector<std::shared_ptr<Accelerator>> start_backend(const PluginBackendSource& source,
+                                                                        std::vector<std::string>& skipped);
   /// The version of `plugin` serving now (null when it is not loaded).
   [[nodiscard]] std::shared_ptr<PluginModule> module(const std::string& plugin) const;
   /// Every loaded plugin's current version.
