@@ -63,9 +63,9 @@ class OpenClBackend {
       return;
     }
     std::vector<cl_platform_id> platforms(count);
-    if (status == CL_SUCCESS) (void)clGetPlatformIDs(count, platforms.data(), nullptr);
-    if (status != CL_SUCCESS) {
-      unavailable_ = "clGetPlatformIDs: " + error_name(status);
+    const cl_int listed = status == CL_SUCCESS ? clGetPlatformIDs(count, platforms.data(), nullptr) : status;
+    if (listed != CL_SUCCESS) {
+      unavailable_ = "clGetPlatformIDs: " + error_name(listed);
       return;
     }
     for (cl_platform_id platform : platforms) {
