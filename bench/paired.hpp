@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -49,11 +50,22 @@ class PairedSamples {
 
   /// Sets dc_ns, raw_ns (median per operation) and ratio = dc / raw (below 1: dotcompute is faster).
   void report_latency(benchmark::State& state, double operations_per_sample) {
-    const double dc = median(dotcompute_) / operations_per_sample * 1e9;
-    const double raw = median(raw_) / operations_per_sample * 1e9;
-    state.counters["dc_ns"] = dc;
-    state.counters["raw_ns"] = raw;
-    state.counters["ratio"] = dc / raw;
+    report_medians(state, "", operations_per_sample);
+    state.counters["ratio"] = state.counters["dc_ns"] / state.counters["raw_ns"];
+  }
+
+  /// Sets dc_<what>_ns and raw_<what>_ns: the median per operation, no ratio.
+  void report_medians(benchmark::State& state, const std::string& what, double operations_per_sample) {
+    const std::string infix = what.empty() ? "" : what + "_";
+    state.counters["dc_" + infix + "ns"] = median(dotcompute_) / operations_per_sample * 1e9;
+    state.counters["raw_" + infix + "ns"] = median(raw_) / operations_per_sample * 1e9;
+  }
+
+  /// CPU time of the calling thread, in seconds.
+  static double thread_cpu_seconds() {
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
   }
 
  private:
@@ -70,24 +82,35 @@ class PairedSamples {
 /// makes one execution through dotcompute, `raw_launch()` one by hand, and
 /// `raw_wait()` waits for everything launched by hand. Pipelined: `batch`
 /// launches, then one wait. Synchronous: each launch waited for. Reports the
-/// latency per launch (PairedSamples::report_latency).
+/// latency per launch (PairedSamples::report_latency). Pipelined also reports
+/// dc_submit_cpu_ns / raw_submit_cpu_ns: the submitting thread's CPU time per
+/// launch while it launches (the wait left out), the cost on the caller.
 template <class Launch, class RawLaunch, class RawWait>
 void measure_pipelined_launches(benchmark::State& state, int batch, Launch launch, RawLaunch raw_launch,
                                 RawWait raw_wait) {
   PairedSamples samples;
+  PairedSamples submit_cpu;
   for (auto _ : state) {
+    double dc_cpu = 0;
     const double dc = PairedSamples::seconds([&] {
+      const double start = PairedSamples::thread_cpu_seconds();
       Execution last;
       for (int i = 0; i < batch; ++i) last = launch();
+      dc_cpu = PairedSamples::thread_cpu_seconds() - start;
       last.wait();
     });
+    double raw_cpu = 0;
     const double raw = PairedSamples::seconds([&] {
+      const double start = PairedSamples::thread_cpu_seconds();
       for (int i = 0; i < batch; ++i) raw_launch();
+      raw_cpu = PairedSamples::thread_cpu_seconds() - start;
       raw_wait();
     });
     samples.add(dc, raw);
+    submit_cpu.add(dc_cpu, raw_cpu);
   }
   samples.report_latency(state, batch);
+  submit_cpu.report_medians(state, "submit_cpu", batch);
 }
 
 template <class Launch, class RawLaunch, class RawWait>

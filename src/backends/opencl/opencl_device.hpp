@@ -5,6 +5,7 @@
 // ABI (opencl_plugin.cpp).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -113,8 +114,8 @@ class OpenClDevice {
   Marker claim_marker_locked(bool end_of_burst);
   /// With the queue lock held (not the completion lock): enqueues `marker`.
   void arm_marker(const Marker& marker);
-  /// With the completion lock held: room left in the window.
-  [[nodiscard]] std::size_t room_locked() const;
+  /// Room left in the window with `in_flight` commands in the driver.
+  [[nodiscard]] std::size_t room(std::size_t in_flight) const;
   /// With the queue lock held: hands every waiting command to the driver,
   /// waiting for window room as needed (so that a transfer can follow them).
   void drain_waiting_locked();
@@ -141,11 +142,12 @@ class OpenClDevice {
   std::condition_variable completed_;
   // Guarded by completion_mutex_:
   std::deque<std::pair<std::uint64_t, std::shared_ptr<OpenClLaunch>>> in_flight_;  // (sequence, command)
-  std::uint64_t dispatched_ = 0;     // sequence of the last command handed to the driver
-  std::uint64_t marked_ = 0;         // sequence of the last command a marker covers
-  std::size_t markers_pending_ = 0;  // markers in the driver, not reached yet
-  bool rearm_ = false;               // the last pending marker was reached with commands uncovered
-  bool backlog_ = false;             // waiting_ was left non-empty
+  std::atomic<std::size_t> in_flight_count_{0};  // in_flight_.size(), also read without the lock
+  std::uint64_t dispatched_ = 0;                 // sequence of the last command handed to the driver
+  std::uint64_t marked_ = 0;                     // sequence of the last command a marker covers
+  std::size_t markers_pending_ = 0;              // markers in the driver, not reached yet
+  bool rearm_ = false;                           // the last pending marker was reached with commands uncovered
+  bool backlog_ = false;                         // waiting_ was left non-empty
   bool stopping_ = false;
   std::chrono::steady_clock::time_point first_uncovered_dispatched_;  // of the next marker's first command
   std::chrono::steady_clock::time_point last_marker_reached_;

@@ -57,6 +57,7 @@ void run_host_chunk(const void* host_code, const void* const* values, const dc_w
 
 /// A kernel prepared for one device, and the descriptor the plugin was given.
 struct PluginProgram {
+  const KernelDefinition* address = nullptr;   // the definition it was prepared for (its programs_ key)
   std::shared_ptr<const KernelSource> source;  // keeps descriptor.source valid
   std::string name;
   cpu::KernelEntry cpu_entry = nullptr;
@@ -244,16 +245,26 @@ void PluginAccelerator::check_usable() const {
 }
 
 PluginProgram& PluginAccelerator::program_for(const KernelDefinition& kernel) const {
+  // Launches of one kernel in a row find it here, without the lock.
+  PluginProgram* last = last_program_.load(std::memory_order_acquire);
+  if (last != nullptr && last->address == &kernel && last->describes(kernel)) return *last;
   std::lock_guard lock(programs_mutex_);
   auto& slot = programs_[&kernel];
-  if (slot && slot->describes(kernel)) return *slot;
+  if (!slot || !slot->describes(kernel)) prepare_locked(slot, kernel);
+  last_program_.store(slot.get(), std::memory_order_release);
+  return *slot;
+}
+
+void PluginAccelerator::prepare_locked(std::unique_ptr<PluginProgram>& slot, const KernelDefinition& kernel) const {
   if (slot && slot->program != nullptr) {
     // Another kernel now lives at this address: the old program may still be queued.
     dc_message_t message{};
     (void)backend().synchronize(module_->state(), device_, &message);
     backend().release_kernel(module_->state(), device_, slot->program);
   }
+  if (slot) replaced_programs_.push_back(std::move(slot));  // another thread may be reading it (last_program_)
   slot = describe_kernel(kernel);
+  slot->address = &kernel;
   dc_message_t message{};
   void* program = nullptr;
   const dc_status_t status = backend().prepare_kernel(module_->state(), device_, &slot->descriptor, &program, &message);
@@ -268,7 +279,6 @@ PluginProgram& PluginAccelerator::program_for(const KernelDefinition& kernel) co
     slot->unsupported =
         (status == DC_STATUS_UNSUPPORTED ? "" : "preparing it failed: ") + message_text(message, "no reason given");
   }
-  return *slot;
 }
 
 // A device whose build of the kernel failed can run it as far as selection
@@ -281,10 +291,12 @@ void PluginAccelerator::check_prepared(const PluginProgram& program, const Kerne
 
 void PluginAccelerator::release_programs() noexcept {
   std::lock_guard lock(programs_mutex_);
+  last_program_.store(nullptr, std::memory_order_release);
   for (auto& [kernel, program] : programs_) {
     if (program->program != nullptr) backend().release_kernel(module_->state(), device_, program->program);
   }
   programs_.clear();
+  replaced_programs_.clear();
 }
 
 bool PluginAccelerator::can_run(const KernelDefinition& kernel) const noexcept {

@@ -63,6 +63,8 @@ class PluginAccelerator final : public Accelerator {
   [[nodiscard]] const dc_backend_t& backend() const noexcept { return module_->table().backends[backend_index_]; }
   // The prepared program of `kernel`, preparing it on first use. Call while serving.
   PluginProgram& program_for(const KernelDefinition& kernel) const;
+  // With programs_mutex_ held: prepares `kernel` into `slot` (which may hold another kernel's program).
+  void prepare_locked(std::unique_ptr<PluginProgram>& slot, const KernelDefinition& kernel) const;
   void release_programs() noexcept;
   // Throws why `program` (of `kernel`) cannot be launched, unless it can.
   void check_prepared(const PluginProgram& program, const KernelDefinition& kernel) const;
@@ -98,6 +100,11 @@ class PluginAccelerator final : public Accelerator {
   std::vector<std::unique_ptr<DeviceInfo>> infos_;  // every version's, so that info() references stay valid
   mutable std::mutex programs_mutex_;
   mutable std::unordered_map<const KernelDefinition*, std::unique_ptr<PluginProgram>> programs_;
+  // Programs whose definition's address now holds another kernel: kept until
+  // release_programs(), as a launch may still be reading one through last_program_.
+  mutable std::vector<std::unique_ptr<PluginProgram>> replaced_programs_;
+  // The program program_for() found last (one of programs_), or null. Read without programs_mutex_.
+  mutable std::atomic<PluginProgram*> last_program_{nullptr};
   std::mutex replicas_mutex_;
   std::unordered_set<PluginReplica*> replicas_;
   std::mutex memory_mutex_;  // allocate_memory / release_memory against the version switch
