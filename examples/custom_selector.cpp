@@ -15,12 +15,14 @@ class SizeAwareSelector final : public dc::BackendSelector {
     ++decisions_;
     if (request.range.total() < kSmall) {
       for (const auto& device : request.candidates) {
-        if (device->info().backend == "cpu") return {device.get(), "size-aware: small launch stays on the CPU"};
+        if (device->info().backend == "cpu") {
+          return {device.get(), dc::SharedText::literal("size-aware: small launch stays on the CPU")};
+        }
       }
     }
-    dc::Selection choice = fallback_.select(request);
-    choice.reason = "size-aware: large launch; " + choice.reason;
-    return choice;
+    // A literal reason costs nothing per launch; one built here would allocate every time.
+    return {fallback_.select(request).device,
+            dc::SharedText::literal("size-aware: large launch goes to the highest-ranked device (fixed priority)")};
   }
 
   int decisions() const noexcept { return decisions_.load(); }

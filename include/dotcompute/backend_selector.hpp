@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "dotcompute/accelerator.hpp"
+#include "dotcompute/shared_text.hpp"
 
 namespace dotcompute {
 
@@ -19,9 +20,11 @@ struct SelectionRequest {
 };
 
 /// A selector's answer: one of the candidates and a human-readable reason.
+/// A fixed reason is best given as SharedText::literal("..."): it then costs
+/// no allocation per execution.
 struct Selection {
   Accelerator* device = nullptr;
-  std::string reason;
+  SharedText reason;
 };
 
 /// Chooses a device per execution. Implementations must be thread-safe; they

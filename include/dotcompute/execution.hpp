@@ -7,6 +7,7 @@
 #include <string>
 
 #include "dotcompute/range.hpp"
+#include "dotcompute/shared_text.hpp"
 
 namespace dotcompute {
 
@@ -23,10 +24,10 @@ struct ExecutionTimings {
 
 /// What an execution did: which kernel, on which device, why that device, and how long it took.
 struct KernelResult {
-  std::string kernel;            ///< kernel name
-  std::string device;            ///< device id, e.g. "cpu:0"
-  std::string selection_reason;  ///< why that device was chosen
-  Range range;                   ///< global range it ran over
+  std::string kernel;           ///< kernel name
+  std::string device;           ///< device id, e.g. "cpu:0"
+  SharedText selection_reason;  ///< why that device was chosen (copies without allocating)
+  Range range;                  ///< global range it ran over
   ExecutionTimings timings;
 };
 

@@ -67,7 +67,7 @@ class KernelExecutionService {
   virtual ~KernelExecutionService() = default;
   [[nodiscard]] virtual Execution launch(std::shared_ptr<const KernelDefinition> kernel, Accelerator& device,
                                          const Range& range, std::span<const KernelArg> args,
-                                         const ExecutionOptions& options, std::string selection_reason,
+                                         const ExecutionOptions& options, SharedText selection_reason,
                                          std::stop_token stop) = 0;
 };
 

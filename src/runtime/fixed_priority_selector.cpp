@@ -24,8 +24,9 @@ Selection FixedPrioritySelector::select(const SelectionRequest& request) {
     }
   }
   if (best == nullptr) return {};
-  if (request.candidates.size() == 1) return {best, "fixed priority: the only device that can run it"};
-  return {best, "fixed priority: CUDA GPU > OpenCL GPU > other GPU > CPU backend > OpenCL CPU"};
+  if (request.candidates.size() == 1)
+    return {best, SharedText::literal("fixed priority: the only device that can run it")};
+  return {best, SharedText::literal("fixed priority: CUDA GPU > OpenCL GPU > other GPU > CPU backend > OpenCL CPU")};
 }
 
 }  // namespace dotcompute

@@ -21,7 +21,6 @@ StandardOrchestrator::StandardOrchestrator(KernelRegistry& registry, std::shared
   if (!sinks.empty()) telemetry_ = std::make_shared<const TelemetryObserver>(std::move(sinks));
   if (!default_device.empty() && default_device != "auto") {
     default_device_ = &resolve_device(default_device, "the default accelerator (RuntimeOptions or DOTCOMPUTE_DEVICE)");
-    default_device_reason_ = "default accelerator '" + default_device + "' (RuntimeOptions or DOTCOMPUTE_DEVICE)";
   }
 }
 
@@ -46,16 +45,15 @@ Accelerator& StandardOrchestrator::resolve_device(std::string_view spec, std::st
 
 Selection StandardOrchestrator::choose_device(const KernelDefinition& kernel, const Range& range,
                                               const ExecutionOptions& options) {
+  // Fixed texts: no allocation per launch (KernelResult::device names the device).
   Accelerator* chosen = nullptr;
-  std::string reason;
+  SharedText reason;
   if (!options.device.empty()) {
     chosen = &resolve_device(options.device, "ExecutionOptions::device");
-    constexpr std::string_view requested = "requested in ExecutionOptions ('";
-    reason.reserve(requested.size() + options.device.size() + 2);  // one allocation: this runs per launch
-    reason.append(requested).append(options.device).append("')");
+    reason = SharedText::literal("requested in ExecutionOptions::device");
   } else if (default_device_ != nullptr) {
     chosen = default_device_;
-    reason = default_device_reason_;
+    reason = SharedText::literal("the default accelerator (RuntimeOptions::default_accelerator or DOTCOMPUTE_DEVICE)");
   }
   if (chosen != nullptr) {
     if (!chosen->can_run(kernel))

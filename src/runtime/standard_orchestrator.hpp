@@ -56,7 +56,6 @@ class StandardOrchestrator final : public ComputeOrchestrator {
   };
   std::shared_ptr<const TelemetryObserver> telemetry_;
   Accelerator* default_device_ = nullptr;
-  std::string default_device_reason_;
 };
 
 }  // namespace dotcompute::runtime

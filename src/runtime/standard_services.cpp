@@ -110,7 +110,7 @@ const std::vector<SkippedBackend>& StandardAcceleratorFactory::skipped() {
 
 Execution StandardKernelExecutionService::launch(std::shared_ptr<const KernelDefinition> kernel, Accelerator& device,
                                                  const Range& range, std::span<const KernelArg> args,
-                                                 const ExecutionOptions& options, std::string selection_reason,
+                                                 const ExecutionOptions& options, SharedText selection_reason,
                                                  std::stop_token stop) {
   LaunchRequest request;
   request.local = resolve_local_size(*kernel, range, options.local_size);

@@ -71,7 +71,7 @@ class StandardKernelExecutionService final : public KernelExecutionService {
  public:
   [[nodiscard]] Execution launch(std::shared_ptr<const KernelDefinition> kernel, Accelerator& device,
                                  const Range& range, std::span<const KernelArg> args, const ExecutionOptions& options,
-                                 std::string selection_reason, std::stop_token stop) override;
+                                 SharedText selection_reason, std::stop_token stop) override;
 };
 
 /// Reports and trims the pools of the devices started so far.

@@ -135,7 +135,7 @@ class ReplacementTest : public ::testing::Test {
  protected:
   void SetUp() override { test::register_test_kernels(registry_); }
   std::string reason_of(Runtime& runtime) {
-    return runtime.orchestrator().execute("test_count", Range(10)).get().selection_reason;
+    return runtime.orchestrator().execute("test_count", Range(10)).get().selection_reason.str();
   }
   KernelRegistry registry_;
   std::function<void(RuntimeOptions&)> configure_ = [this](RuntimeOptions& o) { o.registry = &registry_; };
