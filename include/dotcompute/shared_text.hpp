@@ -6,6 +6,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace dotcompute {
 
@@ -25,6 +26,17 @@ class SharedText {
   SharedText(std::string text)  // NOLINT(google-explicit-constructor)
       : owned_(std::make_shared<const std::string>(std::move(text))), text_(*owned_) {}
   SharedText(const char* text) : SharedText(std::string(text)) {}  // NOLINT(google-explicit-constructor)
+  SharedText(const SharedText&) = default;
+  SharedText& operator=(const SharedText&) = default;
+  /// Leaves `other` empty (its view would otherwise outlive the text it moved away).
+  SharedText(SharedText&& other) noexcept
+      : owned_(std::move(other.owned_)), text_(std::exchange(other.text_, std::string_view(""))) {}
+  SharedText& operator=(SharedText&& other) noexcept {
+    owned_ = std::move(other.owned_);
+    text_ = std::exchange(other.text_, std::string_view(""));
+    return *this;
+  }
+  ~SharedText() = default;
 
   /// Text that outlives every use (a string literal): referred to, not copied.
   [[nodiscard]] static SharedText literal(const char* text) noexcept {

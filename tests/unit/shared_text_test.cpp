@@ -35,8 +35,12 @@ TEST(SharedText, RunTimeTextIsCopiedOnceAndSharedByItsCopies) {
   EXPECT_EQ(copy.c_str(), text.c_str());
   EXPECT_EQ(text, "chosen for 42 items");
   SharedText moved = SharedText(std::string("a text too long for the small-string buffer"));
-  const SharedText target = std::move(moved);
-  EXPECT_EQ(target, "a text too long for the small-string buffer");
+  {
+    const SharedText target = std::move(moved);
+    EXPECT_EQ(target, "a text too long for the small-string buffer");
+  }
+  EXPECT_TRUE(moved.empty());  // NOLINT(bugprone-use-after-move): a moved-from text is empty, not dangling
+  EXPECT_STREQ(moved.c_str(), "");
 }
 
 TEST(SharedText, ComparesAndPrintsByContent) {
