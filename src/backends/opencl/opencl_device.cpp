@@ -400,21 +400,23 @@ void OpenClDevice::dispatch_waiting_locked() {
       if (settled) return;
     }
     Marker marker;
+    bool done = false;
     {
       std::lock_guard lock(completion_mutex_);
       room = this->room(in_flight_.size());
-      if (waiting_.empty() || room == 0) {
+      // Otherwise completions made room since it was last read: go on dispatching.
+      done = waiting_.empty() || room == 0;
+      if (done) {
         // A backlog is only ever left with the window full: the completion
         // that makes room then sees it and wakes the dispatcher.
         backlog_ = !waiting_.empty();
         marker = claim_marker_locked(true);  // re-arming after the pending markers: commands left uncovered
       }
     }
-    if (waiting_.empty() || room == 0) {
+    if (done) {
       if (marker.covers != 0) arm_marker(marker);
       return;
     }
-    // Completions made room since it was last read: go on dispatching.
   }
 }
 
