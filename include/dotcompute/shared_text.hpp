@@ -25,7 +25,9 @@ class SharedText {
   /// Text made at run time (allocates once). Implicit, like std::string's.
   SharedText(std::string text)  // NOLINT(google-explicit-constructor)
       : owned_(std::make_shared<const std::string>(std::move(text))), text_(*owned_) {}
-  SharedText(const char* text) : SharedText(std::string(text)) {}  // NOLINT(google-explicit-constructor)
+  /// A null `text` is empty text.
+  SharedText(const char* text)  // NOLINT(google-explicit-constructor)
+      : SharedText(text != nullptr ? std::string(text) : std::string()) {}
   SharedText(const SharedText&) = default;
   SharedText& operator=(const SharedText&) = default;
   /// Leaves `other` empty (its view would otherwise outlive the text it moved away).
@@ -38,10 +40,11 @@ class SharedText {
   }
   ~SharedText() = default;
 
-  /// Text that outlives every use (a string literal): referred to, not copied.
+  /// Text that outlives every use (a string literal): referred to, not
+  /// copied. The caller keeps it alive for good; a null `text` is empty text.
   [[nodiscard]] static SharedText literal(const char* text) noexcept {
     SharedText result;
-    result.text_ = text;
+    if (text != nullptr) result.text_ = text;
     return result;
   }
 
@@ -60,7 +63,9 @@ class SharedText {
   friend bool operator==(const SharedText& a, const SharedText& b) noexcept { return a.text_ == b.text_; }
   friend bool operator==(const SharedText& a, std::string_view b) noexcept { return a.text_ == b; }
   friend bool operator==(const SharedText& a, const std::string& b) noexcept { return a.text_ == b; }
-  friend bool operator==(const SharedText& a, const char* b) noexcept { return a.text_ == b; }
+  friend bool operator==(const SharedText& a, const char* b) noexcept {  // null: empty text
+    return a.text_ == (b != nullptr ? std::string_view(b) : std::string_view());
+  }
   friend std::ostream& operator<<(std::ostream& out, const SharedText& text) { return out << text.text_; }
 
  private:

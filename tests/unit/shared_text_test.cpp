@@ -16,6 +16,11 @@ TEST(SharedText, EmptyByDefault) {
   EXPECT_EQ(text.size(), 0u);
   EXPECT_STREQ(text.c_str(), "");
   EXPECT_EQ(text, "");
+  const char* none = nullptr;
+  EXPECT_TRUE(SharedText(none).empty());
+  EXPECT_TRUE(text == none);
+  EXPECT_TRUE(SharedText::literal(none).empty());
+  EXPECT_STREQ(SharedText::literal(none).c_str(), "");
 }
 
 TEST(SharedText, ALiteralIsReferredToNotCopied) {
