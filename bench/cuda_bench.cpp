@@ -49,12 +49,11 @@ struct Setup {
   CUfunction raw_function(const char* name) {
     const KernelDefinition& kernel = *KernelRegistry::global().find(name);
     const KernelDefinition* kernels[] = {&kernel};
-    int major = 0;
-    int minor = 0;
-    const std::string capability = device->info().features.front();  // "compute capability 9.0"
-    std::sscanf(capability.c_str(), "compute capability %d.%d", &major, &minor);
-    const CompiledImage image =
-        Nvrtc::instance().compile(translation_unit(*kernel.source, kernels), kernel.source->path, major, minor);
+    int architecture = 0;
+    const std::string target = device->info().features.front();  // "sm_90": the architecture comes first
+    std::sscanf(target.c_str(), "sm_%d", &architecture);
+    const CompiledImage image = Nvrtc::instance().compile(translation_unit(*kernel.source, kernels),
+                                                          kernel.source->path, architecture / 10, architecture % 10);
     if (module != nullptr) driver().cuModuleUnload(module);
     ok(driver().cuModuleLoadData(&module, image.bytes.data()), "cuModuleLoadData");
     CUfunction function = nullptr;

@@ -13,6 +13,7 @@
 //     // devices with memory of their own also: allocate, release, upload, download
 //     // optional: static constexpr std::uint32_t features = DC_BACKEND_WRITES_BACK;
 //     // optional: const std::vector<std::string>& skipped_parts() const;
+//     // optional: void pin_host(void* host, std::uint64_t bytes);  void unpin_host(void* host) noexcept;
 //   };
 //   struct MyPlugin {                       // satisfies plugin::Plugin
 //     static constexpr const char* name = "mine";
@@ -37,6 +38,7 @@
 #pragma once
 
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -95,6 +97,24 @@ template <class B>
 concept HasSkippedParts = requires(const B& backend) {
   { backend.skipped_parts() } -> std::convertible_to<const std::vector<std::string>&>;
 };
+
+/// A backend that page-locks host memory for the runtime's host pool
+/// (dc_backend_t::pin_host); pin_host throws when it cannot.
+template <class B>
+concept HasHostPinning = requires(B& backend, void* host, std::uint64_t bytes) {
+  backend.pin_host(host, bytes);
+  { backend.unpin_host(host) }
+  noexcept;
+};
+
+/// The ahead-of-time binaries of `kernel` (none when the runtime's header
+/// predates dc_kernel_t::binaries).
+inline std::span<const dc_kernel_binary_t> kernel_binaries(const dc_kernel_t& kernel) noexcept {
+  if (kernel.struct_size < offsetof(dc_kernel_t, binaries) + sizeof kernel.binaries || kernel.binaries == nullptr) {
+    return {};
+  }
+  return {kernel.binaries, kernel.binary_count};
+}
 
 /// The plugin class itself.
 template <class P>
@@ -216,6 +236,10 @@ struct BackendThunks {
   static dc_status_t synchronize(void* state, std::uint32_t device, dc_message_t* message) {
     return guarded(message, [&] { backend_of<P>(state).synchronize(device); });
   }
+  static dc_status_t pin_host(void* state, void* host, std::uint64_t bytes, dc_message_t* message) {
+    return guarded(message, [&] { backend_of<P>(state).pin_host(host, bytes); });
+  }
+  static void unpin_host(void* state, void* host) { backend_of<P>(state).unpin_host(host); }
 
   static constexpr dc_backend_t table() {
     dc_backend_t backend{};
@@ -237,6 +261,10 @@ struct BackendThunks {
     if constexpr (HasSkippedParts<B>) {
       backend.skipped_count = &skipped_count;
       backend.skipped_reason = &skipped_reason;
+    }
+    if constexpr (HasHostPinning<B>) {
+      backend.pin_host = &pin_host;
+      backend.unpin_host = &unpin_host;
     }
     return backend;
   }

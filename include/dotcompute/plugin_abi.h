@@ -117,6 +117,15 @@ typedef struct dc_work_geometry_t {
 typedef void (*dc_host_chunk_fn)(const void* host_code, const void* const* values, const dc_work_geometry_t* geometry,
                                  uint64_t begin, uint64_t end);
 
+/** Code built ahead of time from a kernel's source file, for a backend that
+ * can load it (a backend ignores formats it does not know). */
+typedef struct dc_kernel_binary_t {
+  const char* format;  /* "cuda-fatbin": a CUDA fatbin of the whole source file */
+  const char* targets; /* what it holds, space-separated: "sm_80 sm_90" */
+  const void* data;
+  uint64_t bytes;
+} dc_kernel_binary_t;
+
 /** A kernel the runtime asks a device to prepare. Valid until the device's
  * release_kernel() for the program prepared from it has returned. */
 typedef struct dc_kernel_t {
@@ -131,6 +140,9 @@ typedef struct dc_kernel_t {
    * backend whose device runs on the host may call run_host_chunk(host_code, ...). */
   const void* host_code;
   dc_host_chunk_fn run_host_chunk;
+  /* Appended: ahead-of-time binaries of `source` (0 and NULL: none). */
+  uint32_t binary_count;
+  const dc_kernel_binary_t* binaries;
 } dc_kernel_t;
 
 /** A kernel contributed by a plugin, as portable dialect source: the runtime
@@ -212,7 +224,7 @@ typedef struct dc_launch_t {
  * Work launched on one device runs in submission order. */
 typedef struct dc_backend_t {
   uint32_t struct_size;
-  const char* name; /* [a-z0-9_]+, not "cpu" or "cuda"; unique among loaded plugins */
+  const char* name; /* [a-z0-9_]+, not "cpu"; unique among loaded plugins */
   /* Enumerates the devices (called once per load, lazily, when the runtime
    * first needs them). DC_STATUS_UNAVAILABLE with a message: not usable here. */
   dc_status_t (*device_count)(void* state, uint32_t* count, dc_message_t* message);
@@ -244,6 +256,15 @@ typedef struct dc_backend_t {
    * `dotcompute devices --verbose`). Called after device_count(). */
   uint32_t (*skipped_count)(void* state);
   void (*skipped_reason)(void* state, uint32_t index, dc_message_t* reason);
+  /* Appended (both NULL, or both set): page-locks a block of host memory
+   * (2 MiB or more, from the runtime's host pool) so that upload() and
+   * download() can move it by DMA; unpin_host() undoes it before the block
+   * is unmapped. Called from any thread, after device_count() found a device.
+   * The first backend started in a process that has them pins for the whole
+   * process, and its plugin stays loaded as long as the process runs. A
+   * failure leaves the block pageable. */
+  dc_status_t (*pin_host)(void* state, void* host, uint64_t bytes, dc_message_t* message);
+  void (*unpin_host)(void* state, void* host);
 } dc_backend_t;
 
 /** The backend copies writable host spans back itself (dc_launch_t::write_backs),

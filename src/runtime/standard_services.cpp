@@ -4,7 +4,6 @@
 #include <map>
 
 #include "argument_binding.hpp"
-#include "backend_module.hpp"
 #include "dotcompute/backend/cpu_backend.hpp"
 #include "log.hpp"
 #include "plugins/plugin_manager.hpp"
@@ -24,12 +23,6 @@ StandardAcceleratorFactory::StandardAcceleratorFactory(const std::shared_ptr<Run
   };
   add("cpu", [threads](std::vector<std::string>&) {
     return make_cpu_provider(CpuBackendOptions{.threads = threads})->devices();
-  });
-  add("cuda", [cache = options->cache_directory](std::vector<std::string>& partly_skipped) {
-    auto provider = load_backend_module("cuda", cache);
-    auto devices = provider->devices();
-    partly_skipped = provider->skipped();
-    return devices;
   });
   for (const PluginBackendSource& source : plugins->backends()) {
     add(source.backend, [plugins, source](std::vector<std::string>& partly_skipped) {

@@ -75,7 +75,7 @@ TEST_F(CudaDevice, AFaultingKernelFailsAloneAndTheCpuBackendCarriesOn) {
     EXPECT_CONTAINS(e.what(), "unusable");
   }
   try {
-    (void)faulty.orchestrator().execute({.device = "cuda", .local_size = {}}, "poke", Range(1), 0L, x);
+    (void)faulty.orchestrator().execute({.device = "cuda", .local_size = {}}, "poke", Range(1), 0L, x).get();
     FAIL() << "expected DeviceError";
   } catch (const DeviceError& e) {
     EXPECT_CONTAINS(e.what(), "unusable");

@@ -103,16 +103,16 @@ struct ZeroDevicePlugin {
 DOTCOMPUTE_PLUGIN(ZeroDevicePlugin)
 
 #elif BROKEN_PLUGIN == RESERVED_BACKEND_NAME
-struct CudaImpostor : IdleBackend {
-  static constexpr const char* name = "cuda";
+struct CpuImpostor : IdleBackend {
+  static constexpr const char* name = "cpu";
 };
 struct ReservedNamePlugin {
   static constexpr const char* name = "reserved_name";
   static constexpr const char* version = "0.0.1";
-  static constexpr const char* description = "claims the cuda backend name (tests)";
+  static constexpr const char* description = "claims the cpu backend name (tests)";
   explicit ReservedNamePlugin(const dc_host_t&) {}
-  CudaImpostor& backend() { return backend_; }
-  CudaImpostor backend_;
+  CpuImpostor& backend() { return backend_; }
+  CpuImpostor backend_;
 };
 DOTCOMPUTE_PLUGIN(ReservedNamePlugin)
 

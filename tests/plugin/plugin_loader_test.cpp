@@ -53,7 +53,7 @@ TEST(PluginLoader, EveryBrokenPluginIsSkippedWithItsReasonAndTheRestWorks) {
   EXPECT_CONTAINS(record_of(runtime, throwing).reason, "init failed (status 3): the widget exploded");
   EXPECT_CONTAINS(record_of(runtime, raw_throwing).reason,
                   "init threw an exception across the C ABI: thrown across the ABI");
-  EXPECT_CONTAINS(record_of(runtime, reserved).reason, "backend name 'cuda' is reserved");
+  EXPECT_CONTAINS(record_of(runtime, reserved).reason, "backend name 'cpu' is reserved");
   EXPECT_CONTAINS(record_of(runtime, short_table).reason, "backend table declares 16 bytes, fewer than the " +
                                                               std::to_string(offsetof(dc_backend_t, features)) +
                                                               " of ABI version 1");

@@ -1,16 +1,15 @@
 #include "cuda_device.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cstring>
 
 #include "dotcompute/backend/cuda_source.hpp"
-#include "dotcompute/backend/device_arguments.hpp"
-#include "dotcompute/backend/device_lifetime.hpp"
-#include "dotcompute/backend/execution_state.hpp"
-#include "dotcompute/backend/recycled.hpp"
 #include "dotcompute/errors.hpp"
-#include "dotcompute/memory_pool.hpp"
+#include "dotcompute/plugin.hpp"
 #include "dotcompute/spin_pause.hpp"
+#include "host_pins.hpp"
 #include "nvrtc_compiler.hpp"
 
 namespace dotcompute::cuda {
@@ -24,37 +23,6 @@ constexpr std::size_t kStagingChunk = std::size_t{8} << 20;
 // a launch right after a completion needs no wake-up.
 constexpr auto kCompletionSpin = std::chrono::microseconds(100);
 
-// Device memory for the pool: blocks are CUdeviceptr values (never 0 when valid).
-class DeviceAllocator final : public MemoryAllocator {
- public:
-  explicit DeviceAllocator(std::shared_ptr<Context> context) : context_(std::move(context)) {}
-  void* allocate(std::size_t bytes) noexcept override {
-    CUdeviceptr pointer = 0;
-    if (context_->driver->cuCtxSetCurrent(context_->context) != CUDA_SUCCESS ||
-        context_->driver->cuMemAlloc(&pointer, bytes) != CUDA_SUCCESS) {
-      return nullptr;
-    }
-    return reinterpret_cast<void*>(pointer);
-  }
-  void deallocate(void* block, std::size_t) noexcept override {
-    context_->driver->cuCtxSetCurrent(context_->context);
-    context_->driver->cuMemFree(reinterpret_cast<CUdeviceptr>(block));
-  }
-  [[nodiscard]] std::string_view name() const noexcept override { return "cuda"; }
-
- private:
-  std::shared_ptr<Context> context_;
-};
-
-struct Replica final : DeviceReplica {
-  Replica(std::shared_ptr<MemoryPool> memory_pool, std::size_t size)
-      : pool(std::move(memory_pool)), bytes(size), pointer(reinterpret_cast<CUdeviceptr>(pool->allocate(size))) {}
-  ~Replica() override { pool->deallocate(reinterpret_cast<void*>(pointer), bytes); }
-  std::shared_ptr<MemoryPool> pool;
-  std::size_t bytes;
-  CUdeviceptr pointer;
-};
-
 // Errors after which the context cannot be used again (the driver's "sticky" errors).
 bool breaks_context(CUresult code) {
   return code == 700 /* ILLEGAL_ADDRESS */ || code == 702 /* LAUNCH_TIMEOUT */ ||
@@ -65,119 +33,165 @@ bool breaks_context(CUresult code) {
 
 std::string architecture_name(int architecture) { return "sm_" + std::to_string(architecture); }
 
-}  // namespace
+// Whether `targets` ("sm_80 sm_90") holds machine code that runs on `architecture`:
+// the same major version, and a minor version no later than the device's.
+bool runs_on(std::string_view targets, int architecture) {
+  while (!targets.empty()) {
+    const std::size_t end = std::min(targets.find(' '), targets.size());
+    const std::string_view target = targets.substr(0, end);
+    int built = 0;
+    if (target.starts_with("sm_") &&
+        std::from_chars(target.data() + 3, target.data() + target.size(), built).ec == std::errc{} &&
+        built / 10 == architecture / 10 && built <= architecture) {
+      return true;
+    }
+    targets.remove_prefix(std::min(end + 1, targets.size()));
+  }
+  return false;
+}
 
-// One launch: its argument values (which the driver reads at launch time), then its event.
-class CudaCommand final : public ExecutionState {
- public:
-  CudaCommand(LaunchRequest&& request, CudaDevice& device, CUfunction function)
-      : ExecutionState(std::move(request.result), std::move(request.stop)),
-        device_(device),
-        function_(function),
-        definition_(std::move(request.kernel)),
-        global_(request.global),
-        arguments_(std::move(request.arguments)) {
-    for (int d = 0; d < 3; ++d) geometry_.global[d] = global_[d];
-    parameters_.push_back(&geometry_);
-    pointers_.resize(arguments_.size());
-    for (std::size_t i = 0; i < arguments_.size(); ++i) {
-      parameters_.push_back(arguments_[i].kind == ParameterKind::scalar ? static_cast<void*>(arguments_[i].scalar)
-                                                                        : static_cast<void*>(&pointers_[i]));
+// The CUDA fatbin among a kernel's ahead-of-time binaries, or null.
+const dc_kernel_binary_t* cuda_fatbin(const dc_kernel_t& kernel) {
+  for (const dc_kernel_binary_t& binary : plugin::kernel_binaries(kernel)) {
+    if (binary.format != nullptr && std::string_view(binary.format) == "cuda-fatbin" && binary.data != nullptr &&
+        binary.bytes != 0) {
+      return &binary;
     }
   }
+  return nullptr;
+}
 
-  std::vector<LaunchArgument>& arguments() { return arguments_; }
-  const KernelDefinition& definition() const { return *definition_; }
+// The kernel as dotcompute's CUDA source generator takes it.
+KernelDefinition definition_of(const dc_kernel_t& kernel) {
+  KernelDefinition definition;
+  definition.name = kernel.name;
+  for (std::uint32_t i = 0; i < kernel.parameter_count; ++i) {
+    const dc_kernel_parameter_t& parameter = kernel.parameters[i];
+    definition.parameters.push_back(
+        {parameter.name,
+         parameter.kind == DC_PARAMETER_BUFFER ? ParameterKind::buffer : ParameterKind::scalar,
+         static_cast<ScalarType>(parameter.type),
+         static_cast<Access>(parameter.access),
+         {}});
+  }
+  auto source = std::make_shared<KernelSource>();
+  source->text = kernel.source;
+  source->path = kernel.source_path != nullptr ? kernel.source_path : kernel.name;
+  definition.source = std::move(source);
+  return definition;
+}
+
+}  // namespace
+
+// One launch, copied from its dc_launch_t: the argument values (which the
+// driver reads at launch time), then its event once dispatched.
+class CudaCommand {
+ public:
+  CudaCommand(const dc_launch_t& launch, const PreparedKernel& kernel)
+      : kernel_(kernel),
+        context_(launch.completion_context),
+        complete_(launch.complete),
+        cancel_requested_(launch.cancel_requested),
+        write_backs_(launch.write_backs, launch.write_backs + launch.write_back_count) {
+    if (launch.argument_count != kernel.parameter_count || launch.argument_count > arguments_.size()) {
+      throw plugin::Error(DC_STATUS_INVALID_ARGUMENT,
+                          "kernel '" + kernel.name + "' takes " + std::to_string(kernel.parameter_count) +
+                              " arguments, the launch has " + std::to_string(launch.argument_count));
+    }
+    for (int d = 0; d < 3; ++d) geometry_.global[d] = launch.geometry.global[d];
+    parameters_[0] = &geometry_;
+    for (std::uint32_t i = 0; i < launch.argument_count; ++i) {
+      const dc_launch_argument_t& argument = launch.arguments[i];
+      if (argument.kind == DC_PARAMETER_SCALAR) {
+        std::memcpy(arguments_[i].data(), argument.scalar, sizeof argument.scalar);
+      } else {
+        const auto pointer = reinterpret_cast<CUdeviceptr>(argument.memory);
+        std::memcpy(arguments_[i].data(), &pointer, sizeof pointer);
+      }
+      parameters_[i + 1] = arguments_[i].data();
+    }
+  }
+  CudaCommand(const CudaCommand&) = delete;
+  CudaCommand& operator=(const CudaCommand&) = delete;
+
   void set_shape(const unsigned (&grid)[3], const unsigned (&block)[3]) {
     std::copy(grid, grid + 3, grid_);
     std::copy(block, block + 3, block_);
   }
-  void bind(std::size_t index, CUdeviceptr pointer) { pointers_[index] = pointer; }
-  /// A temporary device copy of a host span, kept until the command completes.
-  void add_span(SpanCopy span) { spans_.push_back(std::move(span)); }
-  [[nodiscard]] CUevent event() const noexcept { return event_.load(std::memory_order_acquire); }
-  /// True for the one caller (completion thread or waiter) that gets to complete the command.
-  [[nodiscard]] bool claim() noexcept { return !claimed_.exchange(true, std::memory_order_acq_rel); }
+  [[nodiscard]] bool cancel_requested() const { return cancel_requested_(context_) != 0; }
+  [[nodiscard]] CUevent event() const noexcept { return event_; }
+  [[nodiscard]] Clock::time_point dispatched_at() const noexcept { return dispatched_at_; }
 
-  /// Launches the kernel (and copies host spans back) on `stream`, then records
-  /// `event` after it. Called with the device's queue lock held, so commands
-  /// reach the stream in order. On failure the command is finished and false returned.
-  bool enqueue(const Driver& driver, CUstream stream, CUevent event) {
+  /// Launches the kernel (and copies writable host spans back) on `stream`,
+  /// then records `event` after it. Called with the device's queue lock held,
+  /// so commands reach the stream in order. On failure the command is completed and false returned.
+  bool enqueue(CudaDevice& device, CUevent event) {
+    const Driver& driver = device.driver_;
+    const CUstream stream = device.stream_;
     CUresult status = CUDA_SUCCESS;
-    if (global_.total() != 0) {  // an empty range runs nothing
-      status = driver.cuLaunchKernel(function_, grid_[0], grid_[1], grid_[2], block_[0], block_[1], block_[2], 0,
+    if (geometry_.global[0] * geometry_.global[1] * geometry_.global[2] != 0) {  // an empty range runs nothing
+      status = driver.cuLaunchKernel(kernel_.function, grid_[0], grid_[1], grid_[2], block_[0], block_[1], block_[2], 0,
                                      stream, parameters_.data(), nullptr);
     }
-    for (const SpanCopy& span : spans_) {
+    for (const dc_write_back_t& copy : write_backs_) {
       // Pageable destination: the driver returns once the copy is done.
-      if (status == CUDA_SUCCESS && span.write_back) {
-        status = driver.cuMemcpyDtoHAsync(span.host, static_cast<Replica&>(*span.copy).pointer, span.bytes, stream);
+      if (status == CUDA_SUCCESS) {
+        status = driver.cuMemcpyDtoHAsync(copy.host, reinterpret_cast<CUdeviceptr>(copy.memory), copy.bytes, stream);
       }
     }
     if (status == CUDA_SUCCESS) status = driver.cuEventRecord(event, stream);
     if (status != CUDA_SUCCESS) {
-      if (claim()) complete(status);
+      complete(status, device);
       return false;
     }
-    mark_started();  // handed to the driver: it cannot be cancelled any more
-    event_.store(event, std::memory_order_release);
+    event_ = event;
+    dispatched_at_ = Clock::now();
     return true;
   }
 
-  /// Finishes from the status of the command's event. Only after claim() succeeded.
-  void complete(CUresult status) noexcept {
-    spans_.clear();  // temporary device copies go back to the pool
+  /// Reports the outcome to the runtime; a failure that broke the context
+  /// marks `device` broken first (so that nothing launched from the report runs).
+  void complete(CUresult status, CudaDevice& device) noexcept {
     if (status == CUDA_SUCCESS) {
-      finish_succeeded();
+      complete_(context_, DC_STATUS_OK, nullptr);
       return;
     }
+    std::string message;
     try {
-      std::string message =
-          "kernel '" + definition_->name + "' failed on " + device_.info().id + ": " + error_text(status);
+      message = "kernel '" + kernel_.name + "' failed on " + device.id_ + ": " + error_text(status);
       if (breaks_context(status)) {
-        message += "; the CUDA context of " + device_.info().id + " is unusable until the process restarts";
-        device_.mark_broken(message);
+        message += "; the CUDA context of " + device.id_ + " is unusable until the process restarts";
+        device.mark_broken(message);
       }
-      throw ExecutionError(message);
-    } catch (...) {
-      finish_failed(std::current_exception());
+    } catch (...) {  // no memory for the message: the status still tells
     }
+    fail(message.c_str());
   }
-
- protected:
-  // A waiter on a command still in the software queue moves the queue along;
-  // on a dispatched one it waits on the event itself, as a raw caller of
-  // cuEventSynchronize would, and completes the command if it gets there
-  // before the completion thread: no hand-off, no sleeping on a futex. (If the
-  // command completed meanwhile and its event went to another command, the
-  // wait is merely longer and the claim fails.)
-  void help_while_waiting() noexcept override {
-    if (event() == nullptr) device_.pump();
-    const CUevent event = this->event();
-    if (event == nullptr || is_finished()) return;
-    const CUresult status = device_.wait_for_event(event);
-    if (claim()) complete(status);
-  }
+  void fail(const char* message) noexcept { complete_(context_, DC_STATUS_EXECUTION_ERROR, message); }
+  void complete_cancelled() noexcept { complete_(context_, DC_STATUS_CANCELLED, nullptr); }
 
  private:
-  CudaDevice& device_;
-  CUfunction function_;
-  std::shared_ptr<const KernelDefinition> definition_;
-  Range global_;
-  std::vector<LaunchArgument> arguments_;
+  const PreparedKernel& kernel_;  // released only once nothing launched with it is queued
+  void* context_;
+  void (*complete_)(void*, dc_status_t, const char*);
+  std::int32_t (*cancel_requested_)(void*);
+  std::vector<dc_write_back_t> write_backs_;
   EntryGeometry geometry_{};
-  std::vector<CUdeviceptr> pointers_;
-  std::vector<void*> parameters_;  // what cuLaunchKernel reads: &geometry_, then each argument
+  std::array<std::array<unsigned char, 8>, kMaxKernelParameters> arguments_{};  // scalars and device pointers
+  std::array<void*, kMaxKernelParameters + 1>
+      parameters_{};  // what cuLaunchKernel reads: &geometry_, then each argument
   unsigned grid_[3] = {1, 1, 1};
   unsigned block_[3] = {1, 1, 1};
-  std::vector<SpanCopy> spans_;
-  std::atomic<CUevent> event_{nullptr};  // set once dispatched
-  std::atomic<bool> claimed_{false};
+  CUevent event_ = nullptr;  // set once dispatched
+  Clock::time_point dispatched_at_;
 };
 
-CudaDevice::CudaDevice(std::shared_ptr<Context> context, std::size_t index,
+CudaDevice::CudaDevice(std::shared_ptr<Context> context, std::uint32_t index,
                        const std::filesystem::path& cache_directory)
-    : context_(std::move(context)), driver_(*context_->driver), disk_cache_(cache_directory) {
+    : context_(std::move(context)),
+      driver_(*context_->driver),
+      id_("cuda:" + std::to_string(index)),
+      disk_cache_(cache_directory) {
   context_->bind();
   const CUdevice device = context_->device;
   const auto attribute = [&](CUdevice_attribute which) {
@@ -201,22 +215,24 @@ CudaDevice::CudaDevice(std::shared_ptr<Context> context, std::size_t index,
   int driver_version = 0;
   driver_.cuDriverGetVersion(&driver_version);
 
-  info_.id = "cuda:" + std::to_string(index);
-  info_.backend = "cuda";
-  info_.name = name;
-  info_.vendor = "NVIDIA";
-  info_.type = DeviceType::gpu;
-  info_.compute_units = static_cast<std::uint32_t>(attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT));
-  info_.simd_width_bits = 32 * 32;  // a warp: 32 lanes of 32 bits
-  info_.global_memory_bytes = memory;
-  info_.max_work_group_size = static_cast<std::size_t>(attribute(CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK));
-  info_.driver_version =
+  name_ = name;
+  driver_version_ =
       "CUDA driver " + std::to_string(driver_version / 1000) + "." + std::to_string(driver_version % 1000 / 10);
-  info_.features = {"compute capability " + std::to_string(major) + "." + std::to_string(minor),
-                    architecture_name(architecture_), "fp64"};
+  // The architecture first: tools read the compute capability from it.
+  features_ = architecture_name(architecture_) + " fp64";
+  info_.struct_size = sizeof info_;
+  info_.name = name_.c_str();
+  info_.vendor = "NVIDIA";
+  info_.driver_version = driver_version_.c_str();
+  info_.type = DC_DEVICE_GPU;
+  info_.compute_units = static_cast<std::uint32_t>(attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT));
+  info_.global_memory_bytes = memory;
+  info_.max_work_group_size = static_cast<std::uint64_t>(attribute(CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK));
+  info_.shares_host_memory = 0;
+  info_.simd_width_bits = 32 * 32;  // a warp: 32 lanes of 32 bits
+  info_.features = features_.c_str();
 
-  check(driver_.cuStreamCreate(&stream_, CU_STREAM_NON_BLOCKING), "cuStreamCreate on " + info_.id);
-  pool_ = std::make_shared<MemoryPool>(std::make_unique<DeviceAllocator>(context_), info_.id);
+  check(driver_.cuStreamCreate(&stream_, CU_STREAM_NON_BLOCKING), "cuStreamCreate on " + id_);
   completion_ = std::thread([this] { completion_main(); });
 }
 
@@ -233,8 +249,7 @@ CudaDevice::~CudaDevice() {
   completed_.notify_all();
   completion_.join();
   driver_.cuCtxSetCurrent(context_->context);
-  for (auto& [source, module] : aot_modules_) driver_.cuModuleUnload(module.module);
-  for (auto& [key, module] : jit_modules_) driver_.cuModuleUnload(module.module);
+  for (auto& [key, module] : modules_) driver_.cuModuleUnload(module.module);
   for (CUevent event : free_events_) driver_.cuEventDestroy(event);
   for (StagingSlot& slot : staging_) {
     driver_.cuEventDestroy(slot.done);
@@ -243,24 +258,19 @@ CudaDevice::~CudaDevice() {
   driver_.cuStreamDestroy(stream_);
 }
 
-bool CudaDevice::can_run(const KernelDefinition& kernel) const noexcept { return kernel.source != nullptr; }
-
-std::string CudaDevice::cannot_run_reason(const KernelDefinition& kernel) const {
-  return "kernel '" + kernel.name + "' has no portable source to compile for CUDA";
-}
-
 void CudaDevice::mark_broken(const std::string& reason) {
   std::lock_guard lock(broken_mutex_);
   if (broken_.empty()) broken_ = reason;
   is_broken_.store(true, std::memory_order_release);
 }
 
-CUmodule CudaDevice::load_jit_module(const KernelDefinition& kernel) {
-  const KernelDefinition* kernels[] = {&kernel};
-  const std::string unit = translation_unit(*kernel.source, kernels);
+CUmodule CudaDevice::load_jit_module(const dc_kernel_t& kernel) {
+  const KernelDefinition definition = definition_of(kernel);
+  const KernelDefinition* kernels[] = {&definition};
+  const std::string unit = translation_unit(*definition.source, kernels);
   const Nvrtc& nvrtc = Nvrtc::instance();  // DeviceUnavailableError when absent: say why JIT is impossible
-  const ProgramCacheKey key{"cuda", info_.name + " " + architecture_name(architecture_),
-                            info_.driver_version + ", " + nvrtc.version(), "", unit};
+  const ProgramCacheKey key{"cuda", name_ + " " + architecture_name(architecture_),
+                            driver_version_ + ", " + nvrtc.version(), "", unit};
   CUmodule module = nullptr;
   if (auto image = disk_cache_.load(key)) {
     image->push_back(std::byte{0});  // PTX images are text; a trailing NUL is harmless for CUBINs
@@ -268,74 +278,106 @@ CUmodule CudaDevice::load_jit_module(const KernelDefinition& kernel) {
   }
   CompiledImage image;
   try {
-    image = nvrtc.compile(unit, kernel.source->path, architecture_ / 10, architecture_ % 10);
+    image = nvrtc.compile(unit, definition.source->path, architecture_ / 10, architecture_ % 10);
   } catch (const CompilationError& error) {
-    throw CompilationError("CUDA build of " + kernel.source->path + " failed on " + info_.id + " (" + info_.name +
+    throw CompilationError("CUDA build of " + definition.source->path + " failed on " + id_ + " (" + name_ +
                            "): " + error.what());
   }
   check(driver_.cuModuleLoadData(&module, image.bytes.data()),
-        "loading the " + image.target + " image of '" + kernel.name + "' on " + info_.id);
+        "loading the " + image.target + " image of '" + definition.name + "' on " + id_);
   disk_cache_.store(key, image.bytes);
   return module;
 }
 
-CUfunction CudaDevice::function_for(const KernelDefinition& kernel) {
+PreparedKernel* CudaDevice::prepare(const dc_kernel_t& kernel) {
+  if (kernel.source == nullptr) {
+    throw plugin::Error(DC_STATUS_UNSUPPORTED,
+                        "kernel '" + std::string(kernel.name) + "' has no portable source to compile for CUDA");
+  }
+  if (kernel.parameter_count > kMaxKernelParameters) {
+    throw plugin::Error(DC_STATUS_UNSUPPORTED, "kernel '" + std::string(kernel.name) + "' has more than " +
+                                                   std::to_string(kMaxKernelParameters) + " parameters");
+  }
+  auto prepared = std::make_unique<PreparedKernel>();
+  prepared->name = kernel.name;
+  prepared->parameter_count = kernel.parameter_count;
+  context_->bind();
+  const dc_kernel_binary_t* fatbin = cuda_fatbin(kernel);
+  const bool ahead_of_time = fatbin != nullptr && fatbin->targets != nullptr && runs_on(fatbin->targets, architecture_);
   std::lock_guard lock(modules_mutex_);
-  const KernelSource& source = *kernel.source;
-  const bool aot = std::any_of(source.cuda.architectures.begin(), source.cuda.architectures.end(), [this](int a) {
-    return a / 10 == architecture_ / 10 && a <= architecture_;  // machine code runs on later minor versions
-  });
-  Module* module = nullptr;
-  if (aot && !source.cuda.image.empty()) {
-    auto found = aot_modules_.find(&source);
-    if (found == aot_modules_.end()) {
-      CUmodule loaded = nullptr;
-      check(driver_.cuModuleLoadData(&loaded, source.cuda.image.data()),
-            "loading the ahead-of-time fatbin of " + source.path + " on " + info_.id);
-      found = aot_modules_.emplace(&source, Module{kernel.source, loaded, {}}).first;
-    }
-    module = &found->second;
+  if (ahead_of_time) {
+    // The fatbin is the whole source file's: one module for all its kernels.
+    prepared->module_key = "aot:" + std::to_string(reinterpret_cast<std::uintptr_t>(fatbin->data));
   } else {
-    const auto key = std::make_pair(&source, kernel.name);
-    auto found = jit_modules_.find(key);
-    if (found == jit_modules_.end())
-      found = jit_modules_.emplace(key, Module{kernel.source, load_jit_module(kernel), {}}).first;
-    module = &found->second;
+    prepared->module_key = "jit:" + prepared->name + "\n" + kernel.source;
   }
-  // Looked up once: every launch needs it.
-  auto function = module->functions.find(kernel.name);
-  if (function == module->functions.end()) {
-    CUfunction entry = nullptr;
-    check(driver_.cuModuleGetFunction(&entry, module->module, entry_name(kernel.name).c_str()),
-          "finding kernel '" + kernel.name + "' on " + info_.id);
-    function = module->functions.emplace(kernel.name, entry).first;
+  auto found = modules_.find(prepared->module_key);
+  if (found == modules_.end()) {
+    CUmodule loaded = nullptr;
+    if (ahead_of_time) {
+      check(driver_.cuModuleLoadData(&loaded, fatbin->data),
+            "loading the ahead-of-time fatbin of " + std::string(kernel.source_path ? kernel.source_path : "") +
+                " on " + id_);
+    } else {
+      loaded = load_jit_module(kernel);
+    }
+    found = modules_.emplace(prepared->module_key, Module{loaded, 0}).first;
   }
-  return function->second;
+  Module& module = found->second;
+  const CUresult status =
+      driver_.cuModuleGetFunction(&prepared->function, module.module, entry_name(prepared->name).c_str());
+  if (status != CUDA_SUCCESS) {
+    if (module.users == 0) {
+      driver_.cuModuleUnload(module.module);
+      modules_.erase(found);
+    }
+    check(status, "finding kernel '" + prepared->name + "' on " + id_);
+  }
+  ++module.users;
+  return prepared.release();
 }
 
-std::unique_ptr<DeviceReplica> CudaDevice::create_replica(std::size_t bytes) {
-  return std::make_unique<Replica>(pool_, bytes);
+void CudaDevice::release(PreparedKernel* kernel) noexcept {
+  std::unique_ptr<PreparedKernel> owned(kernel);
+  std::lock_guard lock(modules_mutex_);
+  const auto found = modules_.find(kernel->module_key);
+  if (found == modules_.end() || --found->second.users != 0) return;
+  driver_.cuCtxSetCurrent(context_->context);
+  driver_.cuModuleUnload(found->second.module);
+  modules_.erase(found);
 }
 
-void CudaDevice::upload(DeviceReplica& replica, const void* host, std::size_t bytes) {
-  copy(true, static_cast<Replica&>(replica).pointer, const_cast<void*>(host), bytes);
+void* CudaDevice::allocate(std::uint64_t bytes) {
+  context_->bind();
+  CUdeviceptr pointer = 0;
+  check(driver_.cuMemAlloc(&pointer, bytes), "allocating " + std::to_string(bytes) + " bytes on " + id_);
+  return reinterpret_cast<void*>(pointer);
 }
 
-void CudaDevice::download(DeviceReplica& replica, void* host, std::size_t bytes) {
-  copy(false, static_cast<Replica&>(replica).pointer, host, bytes);
+void CudaDevice::release_memory(void* memory) noexcept {
+  driver_.cuCtxSetCurrent(context_->context);
+  driver_.cuMemFree(reinterpret_cast<CUdeviceptr>(memory));
+}
+
+void CudaDevice::upload(void* memory, const void* host, std::uint64_t bytes) {
+  copy(true, reinterpret_cast<CUdeviceptr>(memory), const_cast<void*>(host), bytes);
+}
+
+void CudaDevice::download(void* memory, void* host, std::uint64_t bytes) {
+  copy(false, reinterpret_cast<CUdeviceptr>(memory), host, bytes);
 }
 
 void CudaDevice::copy(bool to_device, CUdeviceptr device, void* host, std::size_t bytes) {
   if (bytes == 0) return;
   context_->bind();
-  const std::string what = (to_device ? "upload to " : "download from ") + info_.id;
+  const std::string what = (to_device ? "upload to " : "download from ") + id_;
   std::unique_lock lock(queue_mutex_);
   drain_waiting_locked();  // commands queued before the transfer reach the stream first
-  if (!is_pinned_host_memory(host, bytes)) {
+  if (!HostPins::instance().contains(host, bytes)) {
     staged_copy_locked(to_device, device, host, bytes);
     return;
   }
-  // Pinned host memory (the host pool pins its large blocks): one DMA.
+  // Pinned host memory (the runtime's host pool pins its large blocks): one DMA.
   const CUevent done = take_event();
   CUresult status = to_device ? driver_.cuMemcpyHtoDAsync(device, host, bytes, stream_)
                               : driver_.cuMemcpyDtoHAsync(host, device, bytes, stream_);
@@ -349,12 +391,11 @@ void CudaDevice::copy(bool to_device, CUdeviceptr device, void* host, std::size_
 // Pageable memory moves through two pinned chunks: the host copies one while
 // the DMA engine moves the other.
 void CudaDevice::staged_copy_locked(bool to_device, CUdeviceptr device, void* host, std::size_t bytes) {
-  const std::string what = (to_device ? "staged upload to " : "staged download from ") + info_.id;
+  const std::string what = (to_device ? "staged upload to " : "staged download from ") + id_;
   if (staging_.empty()) {
     std::vector<StagingSlot> slots(2);
     for (StagingSlot& slot : slots) {
-      check(driver_.cuMemHostAlloc(&slot.host, kStagingChunk, CU_MEMHOSTALLOC_PORTABLE),
-            "pinned staging for " + info_.id);
+      check(driver_.cuMemHostAlloc(&slot.host, kStagingChunk, CU_MEMHOSTALLOC_PORTABLE), "pinned staging for " + id_);
       check(driver_.cuEventCreate(&slot.done, CU_EVENT_DISABLE_TIMING), "cuEventCreate");
     }
     staging_ = std::move(slots);
@@ -393,27 +434,23 @@ void CudaDevice::staged_copy_locked(bool to_device, CUdeviceptr device, void* ho
   }
 }
 
-std::shared_ptr<ExecutionState> CudaDevice::launch(LaunchRequest request) {
-  if (request.kernel == nullptr || !can_run(*request.kernel)) {
-    throw ArgumentError(request.kernel ? cannot_run_reason(*request.kernel) : "launch without a kernel");
-  }
+void CudaDevice::launch(const dc_launch_t& launch) {
   if (is_broken_.load(std::memory_order_acquire)) {
     std::lock_guard lock(broken_mutex_);
     throw DeviceError(broken_);
   }
-  context_->bind();
-  CUfunction function = function_for(*request.kernel);  // CompilationError before anything runs
-  const KernelDefinition& kernel = *request.kernel;
+  const auto& kernel = *static_cast<const PreparedKernel*>(launch.program);
+  const dc_work_geometry_t& geometry = launch.geometry;
   // Blocks: the caller's local size, else 256 work items shaped to the range's dimensions.
+  bool local_given = true;
+  int dimensions = 1;
+  for (int d = 0; d < 3; ++d) {
+    if (geometry.local[d] == 0) local_given = false;
+    if (geometry.global[d] > 1) dimensions = d + 1;
+  }
   unsigned block[3] = {256, 1, 1};
-  const int dimensions = std::max(request.global.dimensions(), 1);
-  if (request.local.dimensions() > 0) {
-    if (request.local.total() == 0 || request.local.total() > info_.max_work_group_size) {
-      throw ArgumentError("kernel '" + kernel.name + "': work-group size " + request.local.to_string() +
-                          " is empty or exceeds the maximum of " + std::to_string(info_.max_work_group_size) + " on " +
-                          info_.id);
-    }
-    for (int d = 0; d < 3; ++d) block[d] = static_cast<unsigned>(request.local[d]);
+  if (local_given) {
+    for (int d = 0; d < 3; ++d) block[d] = static_cast<unsigned>(std::min<std::uint64_t>(geometry.local[d], ~0u));
   } else if (dimensions == 2) {
     block[0] = 32;
     block[1] = 8;
@@ -427,33 +464,22 @@ std::shared_ptr<ExecutionState> CudaDevice::launch(LaunchRequest request) {
     if (block[d] > max_block_[d]) {
       throw ArgumentError("kernel '" + kernel.name + "': work-group extent " + std::to_string(block[d]) +
                           " in dimension " + std::to_string(d) + " exceeds the maximum of " +
-                          std::to_string(max_block_[d]) + " on " + info_.id);
+                          std::to_string(max_block_[d]) + " on " + id_);
     }
-    const std::size_t blocks = (request.global[d] + block[d] - 1) / block[d];
+    const std::uint64_t blocks = (geometry.global[d] + block[d] - 1) / block[d];
     if (blocks > max_grid_[d]) {
-      throw ArgumentError("kernel '" + kernel.name + "': range " + request.global.to_string() + " needs " +
-                          std::to_string(blocks) + " blocks in dimension " + std::to_string(d) + ", more than the " +
-                          std::to_string(max_grid_[d]) + " " + info_.id + " allows");
+      throw ArgumentError("kernel '" + kernel.name + "': the range needs " + std::to_string(blocks) +
+                          " blocks in dimension " + std::to_string(d) + ", more than the " +
+                          std::to_string(max_grid_[d]) + " " + id_ + " allows");
     }
-    grid[d] = static_cast<unsigned>(std::max<std::size_t>(blocks, 1));
+    grid[d] = static_cast<unsigned>(std::max<std::uint64_t>(blocks, 1));
   }
-  auto command = std::allocate_shared<CudaCommand>(Recycled<CudaCommand>{}, std::move(request), *this, function);
+  auto command = std::make_unique<CudaCommand>(launch, kernel);
   command->set_shape(grid, block);
-  command->mutable_result().timings.transfer = prepare_device_arguments(
-      *this, command, command->arguments(), command->definition(),
-      [&](std::size_t index, DeviceReplica& replica) { command->bind(index, static_cast<Replica&>(replica).pointer); },
-      [&](SpanCopy span) { command->add_span(std::move(span)); });
-  {
-    std::lock_guard lock(queue_mutex_);
-    waiting_.push_back(command);
-    dispatch_waiting_locked();
-  }
-  return command;
-}
-
-CUresult CudaDevice::wait_for_event(CUevent event) {
-  driver_.cuCtxSetCurrent(context_->context);
-  return driver_.cuEventSynchronize(event);
+  context_->bind();
+  std::lock_guard lock(queue_mutex_);
+  waiting_.push_back(std::move(command));
+  dispatch_waiting_locked();
 }
 
 CUevent CudaDevice::take_event() {
@@ -466,7 +492,7 @@ CUevent CudaDevice::take_event() {
     }
   }
   CUevent event = nullptr;
-  check(driver_.cuEventCreate(&event, CU_EVENT_DISABLE_TIMING), "cuEventCreate on " + info_.id);
+  check(driver_.cuEventCreate(&event, CU_EVENT_DISABLE_TIMING), "cuEventCreate on " + id_);
   return event;
 }
 
@@ -476,9 +502,9 @@ void CudaDevice::recycle_event(CUevent event) {
 }
 
 void CudaDevice::finish_cancelled_waiting_locked() {
-  std::erase_if(waiting_, [](const std::shared_ptr<CudaCommand>& command) {
-    if (!command->cancel_requested() || !command->claim()) return false;
-    command->finish_cancelled();
+  std::erase_if(waiting_, [](const std::unique_ptr<CudaCommand>& command) {
+    if (!command->cancel_requested()) return false;
+    command->complete_cancelled();
     return true;
   });
 }
@@ -486,20 +512,20 @@ void CudaDevice::finish_cancelled_waiting_locked() {
 void CudaDevice::dispatch_waiting_locked() {
   while (!waiting_.empty()) {
     if (in_flight_count_.load(std::memory_order_acquire) >= window_.size()) break;
-    std::shared_ptr<CudaCommand> next = std::move(waiting_.front());
+    std::unique_ptr<CudaCommand> next = std::move(waiting_.front());
     waiting_.pop_front();
-    if (next->cancel_requested() && next->claim()) {  // cancelled commands never reach the driver
-      next->finish_cancelled();
+    if (next->cancel_requested()) {  // cancelled commands never reach the driver
+      next->complete_cancelled();
       continue;
     }
     CUevent event = nullptr;
     try {
       event = take_event();
-    } catch (...) {
-      if (next->claim()) next->finish_failed(std::current_exception());
+    } catch (const std::exception& error) {
+      next->fail(error.what());
       continue;
     }
-    if (!next->enqueue(driver_, stream_, event)) {
+    if (!next->enqueue(*this, event)) {
       recycle_event(event);
       continue;
     }
@@ -532,14 +558,13 @@ void CudaDevice::pump() {
 }
 
 void CudaDevice::completion_main() {
-  const InternalThreadScope internal;
   try {
     context_->bind();
   } catch (const std::exception& error) {
-    mark_broken(std::string("the completion thread of ") + info_.id + " cannot use its context: " + error.what());
+    mark_broken(std::string("the completion thread of ") + id_ + " cannot use its context: " + error.what());
   }
   for (;;) {
-    std::shared_ptr<CudaCommand> front;
+    CudaCommand* front = nullptr;
     {
       std::unique_lock lock(completion_mutex_);
       if (in_flight_.empty() && !stopping_) {
@@ -553,24 +578,26 @@ void CudaDevice::completion_main() {
         completed_.wait(lock, [this] { return stopping_ || !in_flight_.empty(); });
         idle_ = false;
       }
-      if (in_flight_.empty()) return;  // stopping, nothing left
-      front = in_flight_.front();
+      if (in_flight_.empty()) return;    // stopping, nothing left
+      front = in_flight_.front().get();  // only this thread removes it
     }
     const CUresult status = driver_.cuEventSynchronize(front->event());
     const auto now = Clock::now();
     // The stream ran it from when it was dispatched or the one before it finished, whichever came later.
-    if (status == CUDA_SUCCESS) window_.measured(now - std::max(front->started_at(), last_completed_), 1);
+    if (status == CUDA_SUCCESS) window_.measured(now - std::max(front->dispatched_at(), last_completed_), 1);
     last_completed_ = now;
+    std::unique_ptr<CudaCommand> done;
     bool backlog = false;
     {
       std::lock_guard lock(completion_mutex_);
+      done = std::move(in_flight_.front());
       in_flight_.pop_front();
       in_flight_count_.fetch_sub(1, std::memory_order_release);
-      free_events_.push_back(front->event());
+      free_events_.push_back(done->event());
       backlog = backlog_;
     }
-    if (front->claim()) front->complete(status);
-    front.reset();
+    done->complete(status, *this);
+    done.reset();
     completed_.notify_all();  // synchronize() and transfers waiting for window room
     if (backlog) pump();
   }
@@ -586,7 +613,7 @@ void CudaDevice::synchronize() {
     std::unique_lock lock(completion_mutex_);
     completed_.wait(lock, [this] { return in_flight_.empty(); });
   }
-  check(driver_.cuStreamSynchronize(stream_), "synchronizing " + info_.id);
+  check(driver_.cuStreamSynchronize(stream_), "synchronizing " + id_);
 }
 
 }  // namespace dotcompute::cuda

@@ -1,12 +1,15 @@
-// One CUDA GPU: a stream behind a cancellable software queue, events for
-// completion, pooled device memory, transfers by DMA from pinned host memory
-// (or through pinned staging buffers), kernels from the ahead-of-time fatbin
-// when it matches the device and from NVRTC (cached in memory and on disk)
-// otherwise.
+// One CUDA GPU of the CUDA plugin: a stream behind a cancellable software
+// queue, events for completion, transfers by DMA from pinned host memory (or
+// through pinned staging buffers), kernels from the ahead-of-time fatbin when
+// it matches the device and from NVRTC (cached in memory and on disk)
+// otherwise. The runtime keeps buffers coherent and pools this device's
+// memory; it reaches the device only through the plugin ABI (cuda_plugin.cpp).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -17,14 +20,14 @@
 #include <vector>
 
 #include "cuda_driver.hpp"
-#include "dotcompute/accelerator.hpp"
 #include "dotcompute/backend/driver_window.hpp"
+#include "dotcompute/plugin_abi.h"
 #include "dotcompute/program_cache.hpp"
 
 namespace dotcompute::cuda {
 
 /// The device's primary context, retained for the life of the process (so
-/// that buffers and pinned host memory never outlive it).
+/// that device memory and pinned host memory never outlive it).
 struct Context {
   const Driver* driver;
   CUdevice device;
@@ -33,54 +36,74 @@ struct Context {
   void bind() const { check(driver->cuCtxSetCurrent(context), "cuCtxSetCurrent"); }
 };
 
+/// A kernel prepared for one device (dc_backend_t::prepare_kernel's program).
+struct PreparedKernel {
+  std::string name;
+  std::string module_key;  // the modules_ entry its function comes from
+  CUfunction function = nullptr;
+  std::uint32_t parameter_count = 0;
+};
+
 class CudaCommand;
 
-class CudaDevice final : public Accelerator {
+/// Thread-safe: every member may be called from any thread. Errors are thrown
+/// as the runtime's types (DeviceError, CompilationError, ...); the plugin
+/// layer turns them into statuses.
+class CudaDevice {
  public:
-  CudaDevice(std::shared_ptr<Context> context, std::size_t index, const std::filesystem::path& cache_directory);
-  ~CudaDevice() override;
+  /// Device `index` of the backend ("cuda:<index>" in the runtime).
+  CudaDevice(std::shared_ptr<Context> context, std::uint32_t index, const std::filesystem::path& cache_directory);
+  ~CudaDevice();
+  CudaDevice(const CudaDevice&) = delete;
+  CudaDevice& operator=(const CudaDevice&) = delete;
 
-  [[nodiscard]] const DeviceInfo& info() const noexcept override { return info_; }
-  [[nodiscard]] bool can_run(const KernelDefinition& kernel) const noexcept override;
-  [[nodiscard]] std::string cannot_run_reason(const KernelDefinition& kernel) const override;
-  [[nodiscard]] bool shares_host_memory() const noexcept override { return false; }
-  [[nodiscard]] MemoryPool& memory_pool() noexcept override { return *pool_; }
-  [[nodiscard]] std::shared_ptr<ExecutionState> launch(LaunchRequest request) override;
-  void synchronize() override;
+  /// Its description; the strings live as long as the device.
+  [[nodiscard]] const dc_device_info_t& info() const noexcept { return info_; }
 
-  [[nodiscard]] std::unique_ptr<DeviceReplica> create_replica(std::size_t bytes) override;
-  void upload(DeviceReplica& replica, const void* host, std::size_t bytes) override;
-  void download(DeviceReplica& replica, void* host, std::size_t bytes) override;
+  /// Loads the kernel's module once per source: its ahead-of-time fatbin when
+  /// that holds code for this device, else NVRTC output (from the disk cache
+  /// when there). Throws plugin::Error(DC_STATUS_UNSUPPORTED) without source,
+  /// CompilationError with NVRTC's log, DeviceUnavailableError without NVRTC.
+  [[nodiscard]] PreparedKernel* prepare(const dc_kernel_t& kernel);
+  void release(PreparedKernel* kernel) noexcept;
 
-  /// Finishes cancelled waiting commands, then hands waiting commands to the
-  /// driver while the window has room.
-  void pump();
-  /// Blocks until `event` completes (the driver spins or yields, as for any caller).
-  CUresult wait_for_event(CUevent event);
-  /// Marks the device unusable after a failure that breaks its context.
-  void mark_broken(const std::string& reason);
+  /// Device memory (a CUdeviceptr). Throws OutOfMemoryError.
+  [[nodiscard]] void* allocate(std::uint64_t bytes);
+  void release_memory(void* memory) noexcept;
+  /// Ordered after the work launched so far; return once done.
+  void upload(void* memory, const void* host, std::uint64_t bytes);
+  void download(void* memory, void* host, std::uint64_t bytes);
+
+  /// Queues a launch (copying what it needs); completes it through its callbacks.
+  /// Throws ArgumentError for a geometry the device cannot run, DeviceError
+  /// once a failed kernel broke the context.
+  void launch(const dc_launch_t& launch);
+  /// Returns once everything launched so far has completed.
+  void synchronize();
 
  private:
+  friend class CudaCommand;  // reports a broken context; enqueues on the stream
   struct Module {
-    std::shared_ptr<const KernelSource> source;  // keeps the key's address from being reused
     CUmodule module = nullptr;
-    std::map<std::string, CUfunction, std::less<>> functions;  // entry points looked up so far
+    std::size_t users = 0;  // prepared kernels whose function comes from it
   };
   struct StagingSlot {
     void* host = nullptr;
     CUevent done = nullptr;
     bool used = false;
   };
-  /// The entry point of `kernel`, loading its module once: the fatbin when it
-  /// holds code for this device, else NVRTC output (from the disk cache when there).
-  CUfunction function_for(const KernelDefinition& kernel);
-  CUmodule load_jit_module(const KernelDefinition& kernel);
+  CUmodule load_jit_module(const dc_kernel_t& kernel);
+  /// Marks the device unusable after a failure that breaks its context.
+  void mark_broken(const std::string& reason);
+  /// Finishes cancelled waiting commands, then hands waiting commands to the
+  /// driver while the window has room.
+  void pump();
   /// With the queue lock held: hands waiting commands to the driver while the
   /// window has room (a cancelled one is finished instead).
   void dispatch_waiting_locked();
   /// With the queue lock held: finishes every cancelled command still waiting,
   /// wherever it is in the queue. A scan of the whole queue, so not done per
-  /// launch: by the completion thread's pumps and by waiters.
+  /// launch: by the completion thread when it leaves a backlog.
   void finish_cancelled_waiting_locked();
   void drain_waiting_locked();
   /// Copies between host and device after all work queued so far; blocks until done.
@@ -92,17 +115,17 @@ class CudaDevice final : public Accelerator {
 
   std::shared_ptr<Context> context_;
   const Driver& driver_;
-  DeviceInfo info_;
+  std::string id_;  // "cuda:<index>", for messages
+  std::string name_, driver_version_, features_;
+  dc_device_info_t info_{};
   int architecture_ = 0;  // 10 * major + minor
   unsigned max_block_[3] = {};
   unsigned max_grid_[3] = {};
-  std::shared_ptr<MemoryPool> pool_;
   ProgramCache disk_cache_;
   CUstream stream_ = nullptr;
 
   std::mutex modules_mutex_;
-  std::map<const KernelSource*, Module> aot_modules_;
-  std::map<std::pair<const KernelSource*, std::string>, Module> jit_modules_;
+  std::map<std::string, Module> modules_;  // "aot:<fatbin address>" or "jit:<translation unit>"
 
   std::mutex broken_mutex_;
   std::string broken_;  // why the context is unusable ("" while it works)
@@ -110,17 +133,17 @@ class CudaDevice final : public Accelerator {
 
   // Lock order: queue_mutex_, then completion_mutex_.
   std::mutex queue_mutex_;  // waiting_, the stream's submission order, staging_
-  std::deque<std::shared_ptr<CudaCommand>> waiting_;
+  std::deque<std::unique_ptr<CudaCommand>> waiting_;
   std::vector<StagingSlot> staging_;
   std::mutex completion_mutex_;
   std::condition_variable completed_;
-  std::deque<std::shared_ptr<CudaCommand>> in_flight_;  // guarded by completion_mutex_
+  std::deque<std::unique_ptr<CudaCommand>> in_flight_;  // guarded by completion_mutex_
   std::vector<CUevent> free_events_;                    // guarded by completion_mutex_
   std::atomic<std::size_t> in_flight_count_{0};
   bool backlog_ = false;    // guarded by completion_mutex_: waiting_ was left non-empty
   bool idle_ = false;       // guarded by completion_mutex_: the completion thread sleeps
   bool stopping_ = false;   // guarded by completion_mutex_
-  std::thread completion_;  // waits on each command's event in order and finishes it
+  std::thread completion_;  // waits on each command's event in order and completes it
 
   // Commands the stream may hold; measured by the completion thread (the only user of last_completed_).
   DriverWindow window_;

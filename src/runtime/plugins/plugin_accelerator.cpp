@@ -44,6 +44,8 @@ DeviceType device_type(std::int32_t type) {
       throw ExecutionError(message);
     case DC_STATUS_CANCELLED:
       throw CancelledError(message);
+    case DC_STATUS_INVALID_ARGUMENT:
+      throw ArgumentError(message);
     default:
       throw DeviceError(message);
   }
@@ -63,6 +65,8 @@ struct PluginProgram {
   cpu::KernelEntry cpu_entry = nullptr;
   std::vector<std::string> parameter_names;
   std::vector<dc_kernel_parameter_t> parameters;
+  std::string cuda_targets;  // "sm_80 sm_90": the source's CUDA fatbin holds these
+  dc_kernel_binary_t cuda_fatbin{};
   dc_kernel_t descriptor{};
   void* program = nullptr;
   std::string unsupported;  // why the device cannot run it ("" when program is set)
@@ -111,6 +115,15 @@ std::unique_ptr<PluginProgram> describe_kernel(const KernelDefinition& kernel) {
   if (kernel.cpu_entry != nullptr) {
     d.host_code = program.get();
     d.run_host_chunk = &run_host_chunk;
+  }
+  if (kernel.source && !kernel.source->cuda.image.empty()) {
+    for (const int architecture : kernel.source->cuda.architectures) {
+      program->cuda_targets += (program->cuda_targets.empty() ? "sm_" : " sm_") + std::to_string(architecture);
+    }
+    program->cuda_fatbin = {"cuda-fatbin", program->cuda_targets.c_str(), kernel.source->cuda.image.data(),
+                            kernel.source->cuda.image.size()};
+    d.binary_count = 1;
+    d.binaries = &program->cuda_fatbin;
   }
   return program;
 }

@@ -1,19 +1,28 @@
 #include "plugin_manager.hpp"
 
+#include <dlfcn.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
 
-#include "../backend_module.hpp"
 #include "../log.hpp"
 #include "dotcompute/errors.hpp"
+#include "plugin_host_pinner.hpp"
 
 namespace dotcompute::runtime {
 
 namespace {
 
 constexpr std::uint32_t kMaxDevicesPerBackend = 256;
+
+// The folder the runtime library was loaded from (installed plugins lie in
+// dotcompute/plugins under it).
+std::filesystem::path runtime_library_directory() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&runtime_library_directory), &info) == 0 || info.dli_fname == nullptr) return {};
+  return std::filesystem::path(info.dli_fname).parent_path();
+}
 
 bool looks_like_shared_library(const std::filesystem::path& file) {
   const std::string name = file.filename().string();
@@ -281,6 +290,7 @@ std::vector<std::shared_ptr<Accelerator>> StandardPluginManager::start_backend(c
   }
   const std::uint32_t count = device_count(*current, index);
   skipped = skipped_parts(*current, index);
+  if (count > 0) install_plugin_host_pinner(current, index);
   std::vector<std::shared_ptr<Accelerator>> devices;
   std::vector<std::weak_ptr<PluginAccelerator>> watched;
   for (std::uint32_t device = 0; device < count; ++device) {

@@ -72,7 +72,7 @@ std::string read_items(const char* what, const Item* items, std::uint32_t count,
 std::string backend_problem(const dc_backend_t& backend) {
   if (!is_name(backend.name)) return "backend name " + quoted(backend.name) + " is not [a-z0-9_]+";
   const std::string name = backend.name;
-  if (name == "cpu" || name == "cuda") return "backend name '" + name + "' is reserved";
+  if (name == "cpu") return "backend name '" + name + "' is reserved";
   const std::pair<const char*, bool> required[] = {{"device_count", backend.device_count != nullptr},
                                                    {"device_info", backend.device_info != nullptr},
                                                    {"prepare_kernel", backend.prepare_kernel != nullptr},
@@ -86,6 +86,9 @@ std::string backend_problem(const dc_backend_t& backend) {
                                (backend.upload != nullptr) + (backend.download != nullptr);
   if (memory_functions != 0 && memory_functions != 4) {
     return "backend '" + name + "' has some of allocate/release/upload/download but not all four";
+  }
+  if ((backend.pin_host == nullptr) != (backend.unpin_host == nullptr)) {
+    return "backend '" + name + "' has one of pin_host/unpin_host but not both";
   }
   return {};
 }
