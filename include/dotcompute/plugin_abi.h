@@ -206,7 +206,10 @@ typedef struct dc_launch_t {
   /* The backend calls complete() exactly once, from any thread (possibly
    * before launch() returns), once the kernel has finished or failed; the
    * message may be NULL on success. complete() may call release() and
-   * release_kernel() of this backend. */
+   * release_kernel() of this backend. It may also run the application's
+   * continuations: the runtime waits for every complete() call to return
+   * before it releases the device, but whatever the backend's thread does
+   * after it returns, `shutdown` must wait for. */
   void* completion_context;
   void (*complete)(void* completion_context, dc_status_t status, const char* message);
   /* Nonzero once the caller wants the work dropped. A backend checks it when

@@ -19,7 +19,8 @@ namespace dotcompute {
 
 /// Owns a service provider composed by add_dotcompute_runtime and the services
 /// resolved from it. Move-only; destroying it releases the services in reverse
-/// creation order (the devices wait for their outstanding work).
+/// creation order (the devices wait for their outstanding work, and for
+/// continuations still running on their threads).
 class Runtime {
  public:
   /// Default options, with DOTCOMPUTE_* environment variables applied.

@@ -5,10 +5,13 @@
 // and is skipped, with the backend's own reason, where it has no device.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <dotcompute/dotcompute.hpp>
 #include <dotcompute/program_cache.hpp>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "sample_catalog.hpp"
 
@@ -171,6 +174,35 @@ TEST_P(JitBackend, LongKernelsReachTheDriverAFewAtATime) {
       EXPECT_NO_THROW(queued[i].wait());
     }
   }
+}
+
+TEST_P(JitBackend, ARuntimeEndsOnlyOnceItsDriverCallbacksHaveReturned) {
+  // A waiter is woken before the driver's thread leaves the callback that
+  // completed the work; here that thread goes on to run a continuation. The
+  // runtime ending meanwhile must wait for it: the device and the plugin's
+  // code are still in use on that thread. (ThreadSanitizer once saw a
+  // device's destructor free a condition variable such a callback was
+  // about to signal.)
+  registry_.add_source(kSpinSource, "runtime/spin.dck");
+  registry_.add_source("DC_KERNEL void nothing(int unused) {}", "runtime/nothing.dck");
+  std::atomic<bool> continued{false};  // declared first: outlives the runtime
+  std::thread::id continued_on;
+  {
+    Runtime runtime = make_runtime();
+    Buffer<float> x(2);
+    on(runtime, backend().c_str(), "nothing", Range(1), 0).wait();       // built before the spin starts
+    (void)on(runtime, backend().c_str(), "spin", Range(2), 2000000, x);  // a few milliseconds
+    // Queued behind the spin, and holding no buffer (which would keep the device alive).
+    const Execution last = on(runtime, backend().c_str(), "nothing", Range(1), 0);
+    (void)last.then([&](const KernelResult&) {
+      continued_on = std::this_thread::get_id();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continued = true;
+    });
+    last.wait();  // woken before the continuation runs
+  }
+  EXPECT_TRUE(continued) << "the runtime ended while the driver's thread was still in its callback";
+  EXPECT_NE(continued_on, std::this_thread::get_id()) << "the kernels finished before then() was called";
 }
 
 TEST_P(JitBackend, AReplacedKernelSourceRunsItsNewCode) {

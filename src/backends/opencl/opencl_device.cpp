@@ -198,10 +198,16 @@ OpenClDevice::~OpenClDevice() {
   } catch (...) {  // a failed device: release what it holds regardless
   }
   {
-    std::lock_guard lock(completion_mutex_);
+    // Every command has completed, but the driver may still be running the
+    // callback that completed the last ones: it uses this device until it
+    // releases the completion lock (and a marker whose enqueue failed may
+    // still be reached).
+    std::unique_lock lock(completion_mutex_);
+    destroying_ = true;
+    completed_.wait(lock, [this] { return markers_pending_ == 0 && callbacks_running_ == 0; });
     stopping_ = true;
+    completed_.notify_all();
   }
-  completed_.notify_all();
   dispatcher_.join();
   for (auto& [source, program] : programs_) clReleaseProgram(program.program);
 }
@@ -474,6 +480,7 @@ void OpenClDevice::marker_reached(const Marker& marker, cl_int status) noexcept 
     }
     in_flight_count_.store(in_flight_.size(), std::memory_order_relaxed);
     --markers_pending_;
+    ++callbacks_running_;
     rearm_ = markers_pending_ == 0 && !in_flight_.empty();
     // The covered commands ran in order, from when the first was dispatched
     // or the previous marker was reached (whichever came later) until now.
@@ -483,11 +490,15 @@ void OpenClDevice::marker_reached(const Marker& marker, cl_int status) noexcept 
   // A driver failure marks the whole batch: the in-order queue fails every
   // command after the failing one, so the marker's status speaks for them.
   for (auto& command : finished) command->complete(status, id_);
+  finished.clear();  // the commands' last references: released while the device surely lives
   // The dispatcher (re-arm, backlog) and synchronize(). Woken even with
   // nothing for it to do: waking it only when needed saves ~3% of a pipelined
   // launch but makes launch + wait 2.3x slower here (13.7 -> 31.7 us; PoCL's
   // idle workers then take longer to wake for the next launch).
   completed_.notify_all();
+  // The destructor waits for this, under the lock: once it is released, the device may go.
+  std::lock_guard lock(completion_mutex_);
+  if (--callbacks_running_ == 0 && destroying_) completed_.notify_all();
 }
 
 void OpenClDevice::drain_waiting_locked() {

@@ -146,8 +146,10 @@ class OpenClDevice {
   std::uint64_t dispatched_ = 0;                 // sequence of the last command handed to the driver
   std::uint64_t marked_ = 0;                     // sequence of the last command a marker covers
   std::size_t markers_pending_ = 0;              // markers in the driver, not reached yet
+  std::size_t callbacks_running_ = 0;            // marker_reached() calls past their first step
   bool rearm_ = false;                           // the last pending marker was reached with commands uncovered
   bool backlog_ = false;                         // waiting_ was left non-empty
+  bool destroying_ = false;                      // the destructor waits for the callbacks running
   bool stopping_ = false;
   std::chrono::steady_clock::time_point first_uncovered_dispatched_;  // of the next marker's first command
   std::chrono::steady_clock::time_point last_marker_reached_;

@@ -209,6 +209,10 @@ PluginAccelerator::~PluginAccelerator() {
   } catch (const std::exception& error) {
     log(LogLevel::warning, info().id + ": " + error.what());
   }
+  // The work is done, but the plugin's threads may still be running its
+  // completions' continuations. Never one of them here: a device whose last
+  // reference drops on such a thread is destroyed on another (device_lifetime.hpp).
+  wait_for_callbacks();
   release_programs();
   pool_.reset();  // gives cached blocks back to the plugin while it is still loaded
 }
@@ -361,6 +365,12 @@ std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request)
 
 void PluginAccelerator::stop_launching() noexcept {
   if (launching_.fetch_sub(1) == 1) launching_.notify_all();  // no system call unless replace() waits
+}
+
+void PluginAccelerator::wait_for_callbacks() const noexcept {
+  for (int running = callbacks_running_->load(); running != 0; running = callbacks_running_->load()) {
+    callbacks_running_->wait(running);
+  }
 }
 
 // Buffers are prepared without holding serving_ (their locks come first: a
@@ -612,9 +622,7 @@ void PluginAccelerator::replace(std::shared_ptr<PluginModule> module, std::uint3
       log(LogLevel::warning, this->info().id + ": draining before reload failed: " + message_text(message, "?"));
     }
   }
-  for (int running = callbacks_running_->load(); running != 0; running = callbacks_running_->load()) {
-    callbacks_running_->wait(running);
-  }
+  wait_for_callbacks();
   {
     std::unique_lock exclusive(serving_);  // waits for transfers in progress
     release_programs();                    // kernels are prepared again by the new version on first use

@@ -75,6 +75,9 @@ class PluginAccelerator final : public Accelerator {
   void submit(const std::shared_ptr<PluginCommand>& command, void* program);
   // launch() is done launching: the end of a replace()'s wait, if it was the last.
   void stop_launching() noexcept;
+  // Returns once no completion callback of this device is running (they may
+  // run continuations). Never call it from one of them.
+  void wait_for_callbacks() const noexcept;
   // Launches the commands parked during a reload, in order, then stops parking.
   void resubmit_parked() noexcept;
   void migrate_replicas(const std::shared_ptr<PluginModule>& module, std::uint32_t backend);
