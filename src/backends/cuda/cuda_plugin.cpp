@@ -12,6 +12,7 @@
 #include "cuda_driver.hpp"
 #include "dotcompute/errors.hpp"
 #include "dotcompute/plugin.hpp"
+#include "dotcompute/plugin_devices.hpp"
 #include "host_pins.hpp"
 
 namespace dotcompute::cuda {
@@ -61,34 +62,32 @@ class CudaBackend {
   explicit CudaBackend(std::filesystem::path cache_directory) : cache_directory_(std::move(cache_directory)) {}
 
   std::uint32_t device_count() {
-    std::call_once(enumerated_, [this] { enumerate(); });
-    if (devices_.empty()) throw plugin::Error(DC_STATUS_UNAVAILABLE, unavailable_);
-    return static_cast<std::uint32_t>(devices_.size());
+    return devices_.count([this](plugin::Devices<CudaDevice>& found) { enumerate(found); });
   }
-  [[nodiscard]] const std::vector<std::string>& skipped_parts() const { return skipped_; }
+  [[nodiscard]] const std::vector<std::string>& skipped_parts() const { return devices_.skipped(); }
 
-  dc_device_info_t device_info(std::uint32_t device) { return at(device).info(); }
+  dc_device_info_t device_info(std::uint32_t device) { return devices_.at(device).info(); }
   void* prepare_kernel(std::uint32_t device, const dc_kernel_t& kernel) {
-    return with_statuses([&] { return at(device).prepare(kernel); });
+    return with_statuses([&] { return devices_.at(device).prepare(kernel); });
   }
   void release_kernel(std::uint32_t device, void* program) noexcept {
-    devices_[device]->release(static_cast<PreparedKernel*>(program));
+    devices_[device].release(static_cast<PreparedKernel*>(program));
   }
   void* allocate(std::uint32_t device, std::uint64_t bytes) {
-    return with_statuses([&] { return at(device).allocate(bytes); });
+    return with_statuses([&] { return devices_.at(device).allocate(bytes); });
   }
-  void release(std::uint32_t device, void* memory) noexcept { devices_[device]->release_memory(memory); }
+  void release(std::uint32_t device, void* memory) noexcept { devices_[device].release_memory(memory); }
   void upload(std::uint32_t device, void* memory, const void* host, std::uint64_t bytes) {
-    with_statuses([&] { at(device).upload(memory, host, bytes); });
+    with_statuses([&] { devices_.at(device).upload(memory, host, bytes); });
   }
   void download(std::uint32_t device, void* memory, void* host, std::uint64_t bytes) {
-    with_statuses([&] { at(device).download(memory, host, bytes); });
+    with_statuses([&] { devices_.at(device).download(memory, host, bytes); });
   }
   void launch(std::uint32_t device, const dc_launch_t& launch) {
-    with_statuses([&] { at(device).launch(launch); });
+    with_statuses([&] { devices_.at(device).launch(launch); });
   }
   void synchronize(std::uint32_t device) {
-    with_statuses([&] { at(device).synchronize(); });
+    with_statuses([&] { devices_.at(device).synchronize(); });
   }
   // Pinned through the first GPU's context; portable, so every context sees it.
   void pin_host(void* host, std::uint64_t bytes) {
@@ -100,49 +99,28 @@ class CudaBackend {
   }
 
  private:
-  CudaDevice& at(std::uint32_t device) {
-    if (device >= devices_.size()) {
-      throw plugin::Error(DC_STATUS_INVALID_ARGUMENT, "no CUDA device " + std::to_string(device));
-    }
-    return *devices_[device];
-  }
-
-  void enumerate() {
-    try {
-      const Driver& d = driver();  // no driver, or cuInit's reason
-      int count = 0;
-      check(d.cuDeviceGetCount(&count), "cuDeviceGetCount");
-      if (count == 0) {
-        unavailable_ = "the CUDA driver reports no device";
-        return;
-      }
-      for (int ordinal = 0; ordinal < count; ++ordinal) {
-        try {
-          auto context = primary_context(d, ordinal);
-          devices_.push_back(
-              std::make_unique<CudaDevice>(context, static_cast<std::uint32_t>(devices_.size()), cache_directory_));
-          if (!first_) first_ = std::move(context);
-        } catch (const std::exception& error) {
-          skipped_.push_back("GPU " + std::to_string(ordinal) + ": " + error.what());
-        }
-      }
-    } catch (const std::exception& error) {
-      unavailable_ = error.what();
+  void enumerate(plugin::Devices<CudaDevice>& found) {
+    const Driver& d = driver();  // no driver, or cuInit's reason (thrown: the backend is unavailable)
+    int count = 0;
+    check(d.cuDeviceGetCount(&count), "cuDeviceGetCount");
+    if (count == 0) {
+      found.unavailable("the CUDA driver reports no device");
       return;
     }
-    if (devices_.empty()) {
-      unavailable_ = "no usable CUDA device";
-      for (std::size_t i = 0; i < skipped_.size(); ++i) unavailable_ += (i == 0 ? ": " : "; ") + skipped_[i];
+    for (int ordinal = 0; ordinal < count; ++ordinal) {
+      try {
+        auto context = primary_context(d, ordinal);
+        found.add(std::make_unique<CudaDevice>(context, found.next_index(), cache_directory_));
+        if (!first_) first_ = std::move(context);
+      } catch (const std::exception& error) {
+        found.skip("GPU " + std::to_string(ordinal), error.what());
+      }
     }
   }
 
   std::filesystem::path cache_directory_;
-  std::once_flag enumerated_;
-  // Set once, by enumerate():
-  std::vector<std::unique_ptr<CudaDevice>> devices_;
-  std::shared_ptr<Context> first_;  // of the first usable GPU
-  std::vector<std::string> skipped_;
-  std::string unavailable_;
+  plugin::Devices<CudaDevice> devices_{"CUDA device"};
+  std::shared_ptr<Context> first_;  // of the first usable GPU; set once, by enumerate()
 };
 
 class CudaPlugin {

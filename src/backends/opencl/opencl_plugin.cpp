@@ -2,11 +2,11 @@
 // runtime: enumerates every platform and device when the runtime first needs
 // them; a platform that fails is skipped with its reason.
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "dotcompute/plugin.hpp"
+#include "dotcompute/plugin_devices.hpp"
 #include "opencl_api.hpp"
 #include "opencl_device.hpp"
 
@@ -25,47 +25,38 @@ class OpenClBackend {
   explicit OpenClBackend(std::filesystem::path cache_directory) : cache_directory_(std::move(cache_directory)) {}
 
   std::uint32_t device_count() {
-    std::call_once(enumerated_, [this] { enumerate(); });
-    if (devices_.empty()) throw plugin::Error(DC_STATUS_UNAVAILABLE, unavailable_);
-    return static_cast<std::uint32_t>(devices_.size());
+    return devices_.count([this](plugin::Devices<OpenClDevice>& found) { enumerate(found); });
   }
-  [[nodiscard]] const std::vector<std::string>& skipped_parts() const { return skipped_; }
+  [[nodiscard]] const std::vector<std::string>& skipped_parts() const { return devices_.skipped(); }
 
-  dc_device_info_t device_info(std::uint32_t device) { return at(device).info(); }
-  void* prepare_kernel(std::uint32_t device, const dc_kernel_t& kernel) { return at(device).prepare(kernel); }
+  dc_device_info_t device_info(std::uint32_t device) { return devices_.at(device).info(); }
+  void* prepare_kernel(std::uint32_t device, const dc_kernel_t& kernel) { return devices_.at(device).prepare(kernel); }
   void release_kernel(std::uint32_t device, void* program) noexcept {
-    devices_[device]->release(static_cast<PreparedKernel*>(program));
+    devices_[device].release(static_cast<PreparedKernel*>(program));
   }
-  void* allocate(std::uint32_t device, std::uint64_t bytes) { return at(device).allocate(bytes); }
-  void release(std::uint32_t device, void* memory) noexcept { devices_[device]->release_memory(memory); }
+  void* allocate(std::uint32_t device, std::uint64_t bytes) { return devices_.at(device).allocate(bytes); }
+  void release(std::uint32_t device, void* memory) noexcept { devices_[device].release_memory(memory); }
   void upload(std::uint32_t device, void* memory, const void* host, std::uint64_t bytes) {
-    at(device).upload(memory, host, bytes);
+    devices_.at(device).upload(memory, host, bytes);
   }
   void download(std::uint32_t device, void* memory, void* host, std::uint64_t bytes) {
-    at(device).download(memory, host, bytes);
+    devices_.at(device).download(memory, host, bytes);
   }
-  void launch(std::uint32_t device, const dc_launch_t& launch) { at(device).launch(launch); }
-  void synchronize(std::uint32_t device) { at(device).synchronize(); }
+  void launch(std::uint32_t device, const dc_launch_t& launch) { devices_.at(device).launch(launch); }
+  void synchronize(std::uint32_t device) { devices_.at(device).synchronize(); }
 
  private:
-  OpenClDevice& at(std::uint32_t device) {
-    if (device >= devices_.size()) {
-      throw plugin::Error(DC_STATUS_INVALID_ARGUMENT, "no OpenCL device " + std::to_string(device));
-    }
-    return *devices_[device];
-  }
-
-  void enumerate() {
+  void enumerate(plugin::Devices<OpenClDevice>& found) const {
     cl_uint count = 0;
     const cl_int status = clGetPlatformIDs(0, nullptr, &count);
     if (status == kPlatformNotFound || count == 0) {
-      unavailable_ = "no OpenCL platform is installed (an ICD such as pocl-opencl-icd is needed)";
+      found.unavailable("no OpenCL platform is installed (an ICD such as pocl-opencl-icd is needed)");
       return;
     }
     std::vector<cl_platform_id> platforms(count);
     const cl_int listed = status == CL_SUCCESS ? clGetPlatformIDs(count, platforms.data(), nullptr) : status;
     if (listed != CL_SUCCESS) {
-      unavailable_ = "clGetPlatformIDs: " + error_name(listed);
+      found.unavailable("clGetPlatformIDs: " + error_name(listed));
       return;
     }
     for (cl_platform_id platform : platforms) {
@@ -76,25 +67,16 @@ class OpenClBackend {
         std::vector<cl_device_id> ids(device_count);
         check(clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, device_count, ids.data(), nullptr), "clGetDeviceIDs");
         for (cl_device_id id : ids) {
-          devices_.push_back(std::make_unique<OpenClDevice>(platform, id, static_cast<std::uint32_t>(devices_.size()),
-                                                            cache_directory_));
+          found.add(std::make_unique<OpenClDevice>(platform, id, found.next_index(), cache_directory_));
         }
       } catch (const std::exception& error) {
-        skipped_.push_back("platform '" + platform_name + "': " + error.what());
+        found.skip("platform '" + platform_name + "'", error.what());
       }
-    }
-    if (devices_.empty()) {
-      unavailable_ = "no usable OpenCL device";
-      for (std::size_t i = 0; i < skipped_.size(); ++i) unavailable_ += (i == 0 ? ": " : "; ") + skipped_[i];
     }
   }
 
   std::filesystem::path cache_directory_;
-  std::once_flag enumerated_;
-  // Set once, by enumerate():
-  std::vector<std::unique_ptr<OpenClDevice>> devices_;
-  std::vector<std::string> skipped_;
-  std::string unavailable_;
+  plugin::Devices<OpenClDevice> devices_{"OpenCL device"};
 };
 
 class OpenClPlugin {
