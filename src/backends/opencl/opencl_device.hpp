@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -43,6 +44,18 @@ struct PreparedKernel {
   std::string program_key;  // the programs_ entry it came from
   cl_kernel kernel = nullptr;
   std::vector<std::size_t> scalar_sizes;  // per parameter: the scalar's size, 0 for buffers
+};
+
+/// What completing a command takes once the driver has it.
+struct OpenClCompletion {
+  const PreparedKernel* kernel;  // named in error messages
+  void* context;                 // dc_launch_t::completion_context
+  void (*complete)(void*, dc_status_t, const char*);
+
+  /// Reports the driver's status (negative: failed) to the runtime.
+  void report(cl_int status, const std::string& device) const noexcept;
+  /// Reports that the command was dropped before it reached the driver.
+  void cancelled() const noexcept { complete(context, DC_STATUS_CANCELLED, nullptr); }
 };
 
 class OpenClLaunch;
@@ -77,7 +90,9 @@ class OpenClDevice {
   void upload(void* memory, const void* host, std::uint64_t bytes);
   void download(void* memory, void* host, std::uint64_t bytes);
 
-  /// Queues a launch (copying what it needs); completes it through its callbacks.
+  /// Hands a launch to the driver, or queues a copy of it while the window is
+  /// full; completes it through its callbacks. Throws plugin::Error
+  /// (DC_STATUS_INVALID_ARGUMENT) when its arguments do not fit its kernel.
   void launch(const dc_launch_t& launch);
   /// Returns once everything launched so far has completed.
   void synchronize();
@@ -104,16 +119,37 @@ class OpenClDevice {
   /// With the queue lock held: hands waiting commands to the driver while the
   /// window has room (a cancelled one is finished instead), then arms a marker.
   void dispatch_waiting_locked();
+  /// With the queue lock held: whether the command about to be dispatched
+  /// should complete a marker (then its own event serves as the marker).
+  /// `end_of_burst`: nothing more is about to be dispatched after it.
+  [[nodiscard]] bool closes_marker_locked(bool end_of_burst) const;
+  /// With the queue lock held: `command` has just been enqueued, `last` the
+  /// event of its last command when closes_marker_locked() asked for it (else
+  /// null). Counts it in flight and arms a marker when one is due; returns
+  /// the room left in the window.
+  std::size_t in_driver_locked(const OpenClCompletion& command, cl_event last);
   /// With the queue lock held: finishes every cancelled command still waiting,
   /// wherever it is in the queue. A scan of the whole queue, so not done per
   /// launch: by the dispatcher once per completion marker.
   void finish_cancelled_waiting_locked();
+  /// With the completion lock held: takes the commands in flight up to
+  /// sequence `covers` (as many as `finished` holds); how many it took.
+  std::size_t take_finished_locked(std::uint64_t covers, std::span<OpenClCompletion> finished);
+  /// Commands a marker covers, at most (it may cover fewer: see claim_marker_locked).
+  [[nodiscard]] std::size_t marker_interval() const;
   /// With the completion lock held: whether a marker should follow the
   /// commands dispatched so far (then counted as pending); what it covers
   /// (covers 0: none). `end_of_burst`: nothing more is about to be dispatched.
   Marker claim_marker_locked(bool end_of_burst);
+  /// The same, unconditionally: every command dispatched so far and not covered yet.
+  Marker claim_marker_locked();
   /// With the queue lock held (not the completion lock): enqueues `marker`.
   void arm_marker(const Marker& marker);
+  /// The same with `event` (of the last command covered, owned by this call) as the marker.
+  void watch(cl_event event, const Marker& marker);
+  /// A claimed marker could not be armed: without it the commands it covers
+  /// might never complete, so everything in flight fails with `error`.
+  void lost_marker(cl_int error);
   /// Room left in the window with `in_flight` commands in the driver.
   [[nodiscard]] std::size_t room(std::size_t in_flight) const;
   /// With the queue lock held: hands every waiting command to the driver,
@@ -141,12 +177,17 @@ class OpenClDevice {
   std::mutex completion_mutex_;
   std::condition_variable completed_;
   // Guarded by completion_mutex_:
-  std::deque<std::pair<std::uint64_t, std::shared_ptr<OpenClLaunch>>> in_flight_;  // (sequence, command)
+  struct InFlight {
+    std::uint64_t sequence;
+    OpenClCompletion command;
+  };
+  std::deque<InFlight> in_flight_;
   std::atomic<std::size_t> in_flight_count_{0};  // in_flight_.size(), also read without the lock
   std::uint64_t dispatched_ = 0;                 // sequence of the last command handed to the driver
   std::uint64_t marked_ = 0;                     // sequence of the last command a marker covers
-  std::size_t markers_pending_ = 0;              // markers in the driver, not reached yet
+  std::atomic<std::size_t> markers_pending_{0};  // markers in the driver, not reached yet (changed under the lock)
   std::size_t callbacks_running_ = 0;            // marker_reached() calls past their first step
+  std::size_t room_waiters_ = 0;                 // drains waiting for room in the window (drain_waiting_locked)
   bool rearm_ = false;                           // the last pending marker was reached with commands uncovered
   bool backlog_ = false;                         // waiting_ was left non-empty
   bool destroying_ = false;                      // the destructor waits for the callbacks running

@@ -340,8 +340,7 @@ std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request)
     throw ArgumentError("kernel '" + request.kernel->name + "': work-group size " + request.local.to_string() +
                         " exceeds the maximum of " + std::to_string(info().max_work_group_size) + " on " + info().id);
   }
-  auto command =
-      std::allocate_shared<PluginCommand>(Recycled<PluginCommand>{}, std::move(request), info().id, callbacks_running_);
+  auto command = std::allocate_shared<PluginCommand>(Recycled<PluginCommand>{}, std::move(request), info().id);
   // launching_ counts this call while it launches; replace() raises parking_
   // and then waits for launching_ to reach 0. Both sequentially consistent:
   // either this call sees parking_, or replace() sees it launching.
@@ -368,9 +367,7 @@ void PluginAccelerator::stop_launching() noexcept {
 }
 
 void PluginAccelerator::wait_for_callbacks() const noexcept {
-  for (int running = callbacks_running_->load(); running != 0; running = callbacks_running_->load()) {
-    callbacks_running_->wait(running);
-  }
+  for (int running = in_plugin_.load(); running != 0; running = in_plugin_.load()) in_plugin_.wait(running);
 }
 
 // Buffers are prepared without holding serving_ (their locks come first: a
@@ -386,7 +383,9 @@ void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command
     prepared_in = generation_;
     check_prepared(*program, command->kernel());
   }
-  const std::span<dc_launch_argument_t> c_arguments = command->c_arguments();
+  // The arguments as the plugin sees them, one per parameter: valid during its launch() only.
+  std::array<dc_launch_argument_t, kMaxKernelParameters> c_arguments_storage;  // NOLINT: filled below, as far as used
+  const std::span c_arguments(c_arguments_storage.data(), command->arguments().size());
   std::array<PluginReplica*, kMaxKernelParameters> replicas{};
   try {
     for (std::size_t i = 0; i < c_arguments.size(); ++i) {
@@ -430,17 +429,19 @@ void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command
         if (!replicas[i]->lost.empty()) throw DeviceError(replicas[i]->lost);
         c_arguments[i].memory = replicas[i]->memory;  // where a reload may have moved it
       }
+      std::vector<dc_write_back_t> write_backs;
       if (plugin_writes_back) {
         for (const SpanCopy& copy : command->spans()) {
           if (!copy.write_back) continue;
-          command->write_backs().push_back({static_cast<PluginReplica&>(*copy.copy).memory, copy.host, copy.bytes});
+          write_backs.push_back({static_cast<PluginReplica&>(*copy.copy).memory, copy.host, copy.bytes});
         }
       }
-      submit(command, program->program);
+      submit(command, program->program, c_arguments, write_backs);
     } catch (...) {
       command->fail_submission(std::current_exception());
       return;
     }
+    command->kernel_submitted();
     // Writable host spans, unless the plugin copies them back itself: copied
     // back here once the kernel succeeded (the launch waits for it).
     const bool writes_back = !plugin_writes_back && std::any_of(command->spans().begin(), command->spans().end(),
@@ -458,7 +459,9 @@ void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command
   command->finish_part();
 }
 
-void PluginAccelerator::submit(const std::shared_ptr<PluginCommand>& held, void* program) {
+void PluginAccelerator::submit(const std::shared_ptr<PluginCommand>& held, void* program,
+                               std::span<const dc_launch_argument_t> arguments,
+                               std::span<const dc_write_back_t> write_backs) {
   PluginCommand& command = *held;
   const Range& global = command.global();
   const Range& local = command.local();
@@ -469,19 +472,20 @@ void PluginAccelerator::submit(const std::shared_ptr<PluginCommand>& held, void*
     launch.geometry.global[d] = global[d];
     launch.geometry.local[d] = local[d];
   }
-  launch.argument_count = static_cast<std::uint32_t>(command.c_arguments().size());
-  launch.arguments = command.c_arguments().data();
+  launch.argument_count = static_cast<std::uint32_t>(arguments.size());
+  launch.arguments = arguments.data();
   launch.completion_context = &command;
   launch.complete = &PluginCommand::complete;
   launch.cancel_requested = &PluginCommand::cancel_requested;
-  launch.write_back_count = static_cast<std::uint32_t>(command.write_backs().size());
-  launch.write_backs = command.write_backs().data();
+  launch.write_back_count = static_cast<std::uint32_t>(write_backs.size());
+  launch.write_backs = write_backs.data();
   command.mark_started();
-  command.hold(held);
+  in_plugin_.fetch_add(1, std::memory_order_relaxed);
+  command.hold(held, in_plugin_);
   dc_message_t message{};
   const dc_status_t status = backend().launch(module_->state(), device_, &launch, &message);
   if (status != DC_STATUS_OK) {
-    command.release_hold();
+    command.release_hold();  // counts it out of in_plugin_: complete() will not come
     fail("launching kernel", status, message);
   }
 }

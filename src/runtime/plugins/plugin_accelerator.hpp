@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -71,12 +72,15 @@ class PluginAccelerator final : public Accelerator {
   // Prepares the arguments of `command` and hands it to the plugin. Throws when
   // the device cannot run its kernel; later failures finish the command.
   void launch_now(const std::shared_ptr<PluginCommand>& command);
-  // Hands `command` to the plugin. Call while serving; throws what launch() reported.
-  void submit(const std::shared_ptr<PluginCommand>& command, void* program);
+  // Hands `command` to the plugin with `arguments` (one per parameter) and,
+  // for a plugin that copies writable host spans back, `write_backs`. Call
+  // while serving; throws what launch() reported.
+  void submit(const std::shared_ptr<PluginCommand>& command, void* program,
+              std::span<const dc_launch_argument_t> arguments, std::span<const dc_write_back_t> write_backs);
   // launch() is done launching: the end of a replace()'s wait, if it was the last.
   void stop_launching() noexcept;
-  // Returns once no completion callback of this device is running (they may
-  // run continuations). Never call it from one of them.
+  // Returns once every launch handed to the plugin has completed and its
+  // complete() call has returned (it may run continuations). Never call it from one of them.
   void wait_for_callbacks() const noexcept;
   // Launches the commands parked during a reload, in order, then stops parking.
   void resubmit_parked() noexcept;
@@ -92,8 +96,9 @@ class PluginAccelerator final : public Accelerator {
   std::uint64_t generation_ = 0;  // guarded by serving_: versions served so far (programs prepared are per version)
   std::string retired_;           // non-empty: gone after a reload
   std::atomic<bool> swapping_{false};
-  // complete() calls of this device's launches in progress (shared with its commands).
-  std::shared_ptr<std::atomic<int>> callbacks_running_ = std::make_shared<std::atomic<int>>(0);
+  // Launches handed to the plugin whose complete() call has not returned yet
+  // (the device outlives them: see wait_for_callbacks).
+  mutable std::atomic<int> in_plugin_{0};
   std::mutex parking_mutex_;               // parked_, and parking_ changes
   std::atomic<bool> parking_{false};       // a reload is under way: launches go to parked_
   std::atomic<std::size_t> launching_{0};  // launch() calls past the parking check, not returned yet

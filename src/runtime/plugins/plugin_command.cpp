@@ -1,56 +1,59 @@
 #include "plugin_command.hpp"
 
+#include <utility>
+
 #include "../log.hpp"
 #include "dotcompute/backend/device_lifetime.hpp"
 #include "dotcompute/errors.hpp"
 
 namespace dotcompute::runtime {
 
-PluginCommand::PluginCommand(LaunchRequest&& request, std::string device,
-                             std::shared_ptr<std::atomic<int>> callbacks_running)
+PluginCommand::PluginCommand(LaunchRequest&& request, std::string device)
     : ExecutionState(std::move(request.result), std::move(request.stop)),
       kernel_(std::move(request.kernel)),
       global_(request.global),
       local_(request.local),
       arguments_(std::move(request.arguments)),
-      device_(std::move(device)),
-      callbacks_running_(std::move(callbacks_running)) {
-  if (arguments_.size() > c_arguments_.size()) {
+      device_(std::move(device)) {
+  if (arguments_.size() > kMaxKernelParameters) {
     throw ArgumentError("kernel '" + kernel_->name + "' has " + std::to_string(arguments_.size()) +
-                        " arguments, more than the " + std::to_string(c_arguments_.size()) + " a kernel may take");
+                        " arguments, more than the " + std::to_string(kMaxKernelParameters) + " a kernel may take");
   }
 }
 
 namespace {
 
-// Counts a complete() call from its start until everything it set off (the
-// continuations, the command's release) is over.
-class CallbackInProgress {
+// Takes a launch out of its device's count once everything its complete()
+// call set off (the continuations, the command's release) is over.
+class HandedBack {
  public:
-  explicit CallbackInProgress(std::shared_ptr<std::atomic<int>> running) : running_(std::move(running)) {
-    running_->fetch_add(1, std::memory_order_acq_rel);
+  explicit HandedBack(std::atomic<int>* in_plugin) noexcept : in_plugin_(in_plugin) {}
+  ~HandedBack() {
+    if (in_plugin_ != nullptr && in_plugin_->fetch_sub(1, std::memory_order_acq_rel) == 1) in_plugin_->notify_all();
   }
-  ~CallbackInProgress() {
-    running_->fetch_sub(1, std::memory_order_acq_rel);
-    running_->notify_all();
-  }
-  CallbackInProgress(const CallbackInProgress&) = delete;
-  CallbackInProgress& operator=(const CallbackInProgress&) = delete;
+  HandedBack(const HandedBack&) = delete;
+  HandedBack& operator=(const HandedBack&) = delete;
 
  private:
-  std::shared_ptr<std::atomic<int>> running_;
+  std::atomic<int>* in_plugin_;
 };
 
 }  // namespace
 
+void PluginCommand::release_hold() noexcept {
+  if (completed_.exchange(true)) return;  // the plugin completed it anyway: complete() let go of it
+  const HandedBack handed_back(std::exchange(in_plugin_, nullptr));
+  self_.reset();
+}
+
 void PluginCommand::complete(void* context, dc_status_t status, const char* message) {
   const InternalThreadScope internal;  // a plugin's thread: never destroy a device here
   auto* command = static_cast<PluginCommand*>(context);
-  const CallbackInProgress in_progress(command->callbacks_running_);  // outlives `self` below
   if (command->completed_.exchange(true)) {
     log(LogLevel::error, command->device_ + ": the plugin completed a launch twice; ignored");
     return;
   }
+  const HandedBack handed_back(command->in_plugin_);                      // outlives `self` below
   const std::shared_ptr<PluginCommand> self = std::move(command->self_);  // alive to the end of this call
   if (status != DC_STATUS_OK) command->failure_ = message != nullptr && *message != '\0' ? message : "no message";
   command->kernel_status_.store(status, std::memory_order_release);
@@ -78,7 +81,7 @@ void PluginCommand::finish_part() noexcept {
   } else if (status == DC_STATUS_CANCELLED) {
     finish_dropped();  // the plugin's status means: dropped before it started
   } else {
-    finish_failed(std::make_exception_ptr(ExecutionError("kernel '" + kernel_->name + "' failed on " + device_ +
+    finish_failed(std::make_exception_ptr(ExecutionError("kernel '" + result().kernel + "' failed on " + device_ +
                                                          " (status " + std::to_string(status) + "): " + failure_)));
   }
 }

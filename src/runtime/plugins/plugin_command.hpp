@@ -23,24 +23,30 @@ namespace dotcompute::runtime {
 /// Thread-safe as described per member.
 class PluginCommand final : public ExecutionState {
  public:
-  /// `device` names the device in error messages. `callbacks_running` counts
-  /// the device's complete() calls in progress (see PluginAccelerator::replace).
-  PluginCommand(LaunchRequest&& request, std::string device, std::shared_ptr<std::atomic<int>> callbacks_running);
+  /// `device` names the device in error messages. Throws ArgumentError when
+  /// the request has more arguments than a kernel may take.
+  PluginCommand(LaunchRequest&& request, std::string device);
 
+  /// Its kernel, until the command has gone to the plugin (see kernel_submitted).
   [[nodiscard]] const KernelDefinition& kernel() const noexcept { return *kernel_; }
+  /// The plugin has the command: its prepared program is all it needs, so the
+  /// definition is let go here, on the submitting thread (which took it),
+  /// rather than by whichever thread completes the command.
+  void kernel_submitted() noexcept { kernel_.reset(); }
   [[nodiscard]] const Range& global() const noexcept { return global_; }
   [[nodiscard]] const Range& local() const noexcept { return local_; }
   // Filled by the submitting thread before the command goes to the plugin.
   std::vector<LaunchArgument>& arguments() noexcept { return arguments_; }
-  /// The arguments as the plugin sees them, one per parameter.
-  std::span<dc_launch_argument_t> c_arguments() noexcept { return {c_arguments_.data(), arguments_.size()}; }
   std::vector<SpanCopy>& spans() noexcept { return spans_; }
-  /// The writable spans' copies, for a plugin that copies them back itself.
-  std::vector<dc_write_back_t>& write_backs() noexcept { return write_backs_; }
 
-  /// Hands the command to the plugin: it stays alive until complete().
-  void hold(std::shared_ptr<PluginCommand> self) { self_ = std::move(self); }
-  void release_hold() noexcept { self_.reset(); }
+  /// Hands the command to the plugin: it stays alive until complete(), which
+  /// then takes it out of `in_plugin` (its device's count, already raised for it).
+  void hold(std::shared_ptr<PluginCommand> self, std::atomic<int>& in_plugin) noexcept {
+    self_ = std::move(self);
+    in_plugin_ = &in_plugin;
+  }
+  /// The plugin refused the command: complete() will not come.
+  void release_hold() noexcept;
 
   /// dc_launch_t::complete: the plugin's report, once (a second one is logged and ignored).
   static void complete(void* context, dc_status_t status, const char* message);
@@ -62,11 +68,9 @@ class PluginCommand final : public ExecutionState {
   Range global_;
   Range local_;
   std::vector<LaunchArgument> arguments_;
-  std::array<dc_launch_argument_t, kMaxKernelParameters> c_arguments_;  // inline: no allocation per launch
   std::vector<SpanCopy> spans_;
-  std::vector<dc_write_back_t> write_backs_;
   std::string device_;
-  std::shared_ptr<std::atomic<int>> callbacks_running_;
+  std::atomic<int>* in_plugin_ = nullptr;
   std::shared_ptr<PluginCommand> self_;
   std::atomic<bool> completed_{false};
   std::atomic<dc_status_t> kernel_status_{kPending};
