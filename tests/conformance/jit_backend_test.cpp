@@ -176,6 +176,35 @@ TEST_P(JitBackend, LongKernelsReachTheDriverAFewAtATime) {
   }
 }
 
+TEST_P(JitBackend, AContinuationLaunchesWhileATransferWaitsForTheDriverWindow) {
+  // A download first hands every waiting command to the driver, holding the
+  // device's queue while it waits for window room. A continuation of a
+  // completed command launching on the device needs that queue: the room
+  // must reach the download before the continuation runs, or neither moves.
+  registry_.add_source(kSpinSource, "runtime/spin.dck");
+  registry_.add_source("DC_KERNEL void nothing(int unused) {}", "runtime/nothing.dck");
+  Buffer<float> x(2);
+  Buffer<float> y(2);
+  on(*runtime_, backend().c_str(), "spin", Range(2), 1, y).wait();  // y's data now only on the device
+  on(*runtime_, backend().c_str(), "nothing", Range(1), 0).wait();  // built
+  constexpr int kLong = 4000000;                                    // about 7 ms on PoCL here
+  for (int i = 0; i < 2; ++i) on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x).wait();  // window: 2
+  std::atomic<bool> launched{false};
+  Execution launched_by_continuation;
+  const Execution first = on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x);
+  const Execution continued = first.then([&](const KernelResult&) {
+    launched_by_continuation = on(*runtime_, backend().c_str(), "nothing", Range(1), 0);
+    launched = true;
+  });
+  std::vector<Execution> queued;
+  for (int i = 0; i < 4; ++i) queued.push_back(on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x));
+  EXPECT_EQ(y.host_read()[0], 1.0f);  // downloads behind the queued spins
+  continued.wait();
+  ASSERT_TRUE(launched);
+  EXPECT_NO_THROW(launched_by_continuation.wait());
+  for (const Execution& execution : queued) EXPECT_NO_THROW(execution.wait());
+}
+
 TEST_P(JitBackend, ARuntimeEndsOnlyOnceItsDriverCallbacksHaveReturned) {
   // A waiter is woken before the driver's thread leaves the callback that
   // completed the work; here that thread goes on to run a continuation. The

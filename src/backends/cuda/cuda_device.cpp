@@ -118,6 +118,9 @@ class CudaCommand {
     std::copy(grid, grid + 3, grid_);
     std::copy(block, block + 3, block_);
   }
+  /// Its place among the commands launched on its device (set as it is queued).
+  void set_queued_as(std::uint64_t place) noexcept { queued_as_ = place; }
+  [[nodiscard]] std::uint64_t queued_as() const noexcept { return queued_as_; }
   [[nodiscard]] bool cancel_requested() const { return cancel_requested_(context_) != 0; }
   [[nodiscard]] CUevent event() const noexcept { return event_; }
   [[nodiscard]] Clock::time_point dispatched_at() const noexcept { return dispatched_at_; }
@@ -178,6 +181,7 @@ class CudaCommand {
   std::vector<dc_write_back_t> write_backs_;
   EntryGeometry geometry_{};
   std::array<std::array<unsigned char, 8>, kMaxKernelParameters> arguments_{};  // scalars and device pointers
+  std::uint64_t queued_as_ = 0;
   std::array<void*, kMaxKernelParameters + 1>
       parameters_{};  // what cuLaunchKernel reads: &geometry_, then each argument
   unsigned grid_[3] = {1, 1, 1};
@@ -372,7 +376,7 @@ void CudaDevice::copy(bool to_device, CUdeviceptr device, void* host, std::size_
   context_->bind();
   const std::string what = (to_device ? "upload to " : "download from ") + id_;
   std::unique_lock lock(queue_mutex_);
-  drain_waiting_locked();  // commands queued before the transfer reach the stream first
+  drain_waiting(lock);  // commands queued before the transfer reach the stream first
   if (!HostPins::instance().contains(host, bytes)) {
     staged_copy_locked(to_device, device, host, bytes);
     return;
@@ -478,6 +482,7 @@ void CudaDevice::launch(const dc_launch_t& launch) {
   command->set_shape(grid, block);
   context_->bind();
   std::lock_guard lock(queue_mutex_);
+  command->set_queued_as(++queued_);
   waiting_.push_back(std::move(command));
   dispatch_waiting_locked();
 }
@@ -542,12 +547,20 @@ void CudaDevice::dispatch_waiting_locked() {
   backlog_ = !waiting_.empty();
 }
 
-void CudaDevice::drain_waiting_locked() {
+void CudaDevice::drain_waiting(std::unique_lock<std::mutex>& queue_lock) {
+  if (waiting_.empty()) return;
+  const std::uint64_t last = waiting_.back()->queued_as();
   for (;;) {
     dispatch_waiting_locked();
-    if (waiting_.empty()) return;
-    std::unique_lock lock(completion_mutex_);
-    completed_.wait(lock, [this] { return in_flight_.size() < window_.size(); });
+    if (waiting_.empty() || waiting_.front()->queued_as() > last) return;
+    // Not holding the queue while waiting for room: the completions that make
+    // it may run continuations that launch on this device.
+    queue_lock.unlock();
+    {
+      std::unique_lock lock(completion_mutex_);
+      completed_.wait(lock, [this] { return in_flight_.size() < window_.size(); });
+    }
+    queue_lock.lock();
   }
 }
 
@@ -607,7 +620,7 @@ void CudaDevice::synchronize() {
   context_->bind();
   {
     std::unique_lock lock(queue_mutex_);
-    drain_waiting_locked();
+    drain_waiting(lock);
   }
   {
     std::unique_lock lock(completion_mutex_);

@@ -105,7 +105,11 @@ class CudaDevice {
   /// wherever it is in the queue. A scan of the whole queue, so not done per
   /// launch: by the completion thread when it leaves a backlog.
   void finish_cancelled_waiting_locked();
-  void drain_waiting_locked();
+  /// With the queue lock held through `queue_lock`: hands every command
+  /// waiting now to the driver (so that a transfer can follow them), waiting
+  /// for window room as needed, without the queue lock meanwhile. Commands
+  /// launched during the wait may reach the driver first.
+  void drain_waiting(std::unique_lock<std::mutex>& queue_lock);
   /// Copies between host and device after all work queued so far; blocks until done.
   void copy(bool to_device, CUdeviceptr device, void* host, std::size_t bytes);
   void staged_copy_locked(bool to_device, CUdeviceptr device, void* host, std::size_t bytes);
@@ -134,6 +138,7 @@ class CudaDevice {
   // Lock order: queue_mutex_, then completion_mutex_.
   std::mutex queue_mutex_;  // waiting_, the stream's submission order, staging_
   std::deque<std::unique_ptr<CudaCommand>> waiting_;
+  std::uint64_t queued_ = 0;  // commands put in waiting_ so far
   std::vector<StagingSlot> staging_;
   std::mutex completion_mutex_;
   std::condition_variable completed_;

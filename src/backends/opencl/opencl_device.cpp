@@ -109,8 +109,10 @@ void OpenClCompletion::report(cl_int status, const std::string& device) const no
 // A launch that has to wait for room in the driver: a copy of its dc_launch_t.
 class OpenClLaunch {
  public:
-  explicit OpenClLaunch(const dc_launch_t& launch)
-      : completion_{static_cast<const PreparedKernel*>(launch.program), launch.completion_context, launch.complete},
+  /// `queued_as`: its place among the commands that waited on its device.
+  OpenClLaunch(const dc_launch_t& launch, std::uint64_t queued_as)
+      : queued_as_(queued_as),
+        completion_{static_cast<const PreparedKernel*>(launch.program), launch.completion_context, launch.complete},
         geometry_(launch.geometry),
         argument_count_(launch.argument_count),
         cancel_requested_(launch.cancel_requested),
@@ -118,6 +120,7 @@ class OpenClLaunch {
     std::copy_n(launch.arguments, argument_count_, arguments_.begin());
   }
 
+  [[nodiscard]] std::uint64_t queued_as() const noexcept { return queued_as_; }
   [[nodiscard]] const OpenClCompletion& completion() const noexcept { return completion_; }
   [[nodiscard]] bool cancel_requested() const {
     return cancel_requested_ != nullptr && cancel_requested_(completion_.context) != 0;
@@ -129,6 +132,7 @@ class OpenClLaunch {
   }
 
  private:
+  std::uint64_t queued_as_;
   OpenClCompletion completion_;
   dc_work_geometry_t geometry_;
   std::uint32_t argument_count_;
@@ -314,7 +318,7 @@ void OpenClDevice::transfer(const std::function<cl_int(cl_event*)>& enqueue, con
   cl_event done = nullptr;
   {
     std::unique_lock lock(queue_mutex_);
-    drain_waiting_locked();  // commands queued before the transfer reach the driver first
+    drain_waiting(lock);  // commands queued before the transfer reach the driver first
     check(enqueue(&done), what);
   }
   // Waited for outside the queue lock: completion callbacks may run meanwhile.
@@ -347,7 +351,7 @@ void OpenClDevice::launch(const dc_launch_t& launch) {
   // A stale count (read without the completion lock) is safe: only
   // completions change it meanwhile, and they only make room.
   if (!waiting_.empty() || room(in_flight_count_.load(std::memory_order_relaxed)) == 0) {
-    waiting_.push_back(std::allocate_shared<OpenClLaunch>(Recycled<OpenClLaunch>{}, launch));
+    waiting_.push_back(std::allocate_shared<OpenClLaunch>(Recycled<OpenClLaunch>{}, launch, ++queued_));
     dispatch_waiting_locked();
     return;
   }
@@ -539,11 +543,9 @@ void OpenClDevice::marker_reached(const Marker& marker, cl_int status) noexcept 
   // A marker covers at most kMaxMarkerInterval commands; any more are taken in turns.
   std::array<OpenClCompletion, kMaxMarkerInterval> finished;  // NOLINT: filled as far as `count`
   std::size_t count = 0;
-  bool drain_waits = false;
   {
     std::lock_guard lock(completion_mutex_);
     count = take_finished_locked(marker.covers, finished);
-    drain_waits = room_waiters_ != 0;
     --markers_pending_;
     ++callbacks_running_;
     rearm_ = markers_pending_ == 0 && !in_flight_.empty();
@@ -552,22 +554,15 @@ void OpenClDevice::marker_reached(const Marker& marker, cl_int status) noexcept 
     if (status >= 0) window_.measured(now - std::max(marker.first_dispatched, last_marker_reached_), marker.count);
     last_marker_reached_ = now;
   }
-  // A drain waits for room with the queue lock held, which the completions'
-  // continuations may need (to launch): it hears of the room first.
-  if (drain_waits) completed_.notify_all();
   // A driver failure marks the whole batch: the in-order queue fails every
   // command after the failing one, so the marker's status speaks for them.
   for (;;) {
     for (std::size_t i = 0; i < count; ++i) finished[i].report(status, id_);
     if (count < finished.size()) break;
-    {
-      std::lock_guard lock(completion_mutex_);
-      count = take_finished_locked(marker.covers, finished);
-      drain_waits = room_waiters_ != 0;
-    }
-    if (drain_waits) completed_.notify_all();
+    std::lock_guard lock(completion_mutex_);
+    count = take_finished_locked(marker.covers, finished);
   }
-  // The dispatcher (re-arm, backlog) and synchronize(), after the
+  // The dispatcher (re-arm, backlog), drains and synchronize(), after the
   // completions: the quickest way to a waiting caller. Woken even with
   // nothing for it to do: waking it only when needed saves ~3% of a pipelined
   // launch but makes launch + wait 2.3x slower here (13.7 -> 31.7 us; PoCL's
@@ -588,14 +583,20 @@ std::size_t OpenClDevice::take_finished_locked(std::uint64_t covers, std::span<O
   return count;
 }
 
-void OpenClDevice::drain_waiting_locked() {
+void OpenClDevice::drain_waiting(std::unique_lock<std::mutex>& queue_lock) {
+  if (waiting_.empty()) return;
+  const std::uint64_t last = waiting_.back()->queued_as();
   for (;;) {
     dispatch_waiting_locked();
-    if (waiting_.empty()) return;
-    std::unique_lock lock(completion_mutex_);
-    ++room_waiters_;
-    completed_.wait(lock, [this] { return room(in_flight_.size()) > 0; });
-    --room_waiters_;
+    if (waiting_.empty() || waiting_.front()->queued_as() > last) return;
+    // Not holding the queue while waiting for room: the completions that make
+    // it may run continuations that launch on this device.
+    queue_lock.unlock();
+    {
+      std::unique_lock lock(completion_mutex_);
+      completed_.wait(lock, [this] { return room(in_flight_.size()) > 0; });
+    }
+    queue_lock.lock();
   }
 }
 
@@ -620,7 +621,7 @@ void OpenClDevice::dispatcher_main() {
 void OpenClDevice::synchronize() {
   {
     std::unique_lock lock(queue_mutex_);
-    drain_waiting_locked();
+    drain_waiting(lock);
   }
   {
     std::unique_lock lock(completion_mutex_);

@@ -152,9 +152,11 @@ class OpenClDevice {
   void lost_marker(cl_int error);
   /// Room left in the window with `in_flight` commands in the driver.
   [[nodiscard]] std::size_t room(std::size_t in_flight) const;
-  /// With the queue lock held: hands every waiting command to the driver,
-  /// waiting for window room as needed (so that a transfer can follow them).
-  void drain_waiting_locked();
+  /// With the queue lock held through `queue_lock`: hands every command
+  /// waiting now to the driver (so that a transfer can follow them), waiting
+  /// for window room as needed, without the queue lock meanwhile. Commands
+  /// launched during the wait may reach the driver first.
+  void drain_waiting(std::unique_lock<std::mutex>& queue_lock);
   /// Runs a transfer (`enqueue` returns its event) after everything queued so far; blocks until done.
   void transfer(const std::function<cl_int(cl_event*)>& enqueue, const std::string& what);
   void dispatcher_main();
@@ -174,6 +176,7 @@ class OpenClDevice {
   // non-blocking marker enqueue and its callback registration.
   std::mutex queue_mutex_;  // waiting_, the order in which commands reach the driver, clSetKernelArg
   std::deque<std::shared_ptr<OpenClLaunch>> waiting_;
+  std::uint64_t queued_ = 0;  // commands put in waiting_ so far
   std::mutex completion_mutex_;
   std::condition_variable completed_;
   // Guarded by completion_mutex_:
@@ -187,7 +190,6 @@ class OpenClDevice {
   std::uint64_t marked_ = 0;                     // sequence of the last command a marker covers
   std::atomic<std::size_t> markers_pending_{0};  // markers in the driver, not reached yet (changed under the lock)
   std::size_t callbacks_running_ = 0;            // marker_reached() calls past their first step
-  std::size_t room_waiters_ = 0;                 // drains waiting for room in the window (drain_waiting_locked)
   bool rearm_ = false;                           // the last pending marker was reached with commands uncovered
   bool backlog_ = false;                         // waiting_ was left non-empty
   bool destroying_ = false;                      // the destructor waits for the callbacks running
