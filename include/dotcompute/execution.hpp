@@ -48,7 +48,8 @@ class Execution {
   void wait() const;
   /// Waits up to `timeout`; true when finished (successfully or not). Never throws its error.
   [[nodiscard]] bool wait_for(std::chrono::nanoseconds timeout) const;
-  /// True once finished (successfully or not).
+  /// True once finished (successfully or not). Asks a device that holds
+  /// completions back (OpenCL, while more work follows) to report it first.
   [[nodiscard]] bool is_done() const;
   /// Waits, then returns the result or rethrows the execution's error.
   [[nodiscard]] KernelResult get() const;
@@ -61,7 +62,8 @@ class Execution {
 
   /// A handle that finishes after `continuation(result)` has run. The
   /// continuation runs on the thread that finishes this execution (keep it
-  /// short), or immediately if it already finished. It is skipped when this
+  /// short): a device's own thread, or one launching or waiting on the same
+  /// device that reports its completion; or immediately if it already finished. It is skipped when this
   /// execution fails; the new handle then carries that error. If the
   /// continuation throws, the new handle's get() rethrows that exception.
   [[nodiscard]] Execution then(std::function<void(const KernelResult&)> continuation) const;

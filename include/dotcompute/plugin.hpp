@@ -14,6 +14,7 @@
 //     // optional: static constexpr std::uint32_t features = DC_BACKEND_WRITES_BACK;
 //     // optional: const std::vector<std::string>& skipped_parts() const;
 //     // optional: void pin_host(void* host, std::uint64_t bytes);  void unpin_host(void* host) noexcept;
+//     // optional: void waiting(std::uint32_t device, bool begins) noexcept;
 //   };
 //   struct MyPlugin {                       // satisfies plugin::Plugin
 //     static constexpr const char* name = "mine";
@@ -104,6 +105,14 @@ template <class B>
 concept HasHostPinning = requires(B& backend, void* host, std::uint64_t bytes) {
   backend.pin_host(host, bytes);
   { backend.unpin_host(host) }
+  noexcept;
+};
+
+/// A backend that may hold completions back while more work follows, and
+/// reports them when a thread begins waiting (dc_backend_t::waiting).
+template <class B>
+concept HasWaitingHint = requires(B& backend, std::uint32_t device, bool begins) {
+  { backend.waiting(device, begins) }
   noexcept;
 };
 
@@ -240,6 +249,9 @@ struct BackendThunks {
     return guarded(message, [&] { backend_of<P>(state).pin_host(host, bytes); });
   }
   static void unpin_host(void* state, void* host) { backend_of<P>(state).unpin_host(host); }
+  static void waiting(void* state, std::uint32_t device, std::int32_t begins) {
+    backend_of<P>(state).waiting(device, begins != 0);
+  }
 
   static constexpr dc_backend_t table() {
     dc_backend_t backend{};
@@ -266,6 +278,7 @@ struct BackendThunks {
       backend.pin_host = &pin_host;
       backend.unpin_host = &unpin_host;
     }
+    if constexpr (HasWaitingHint<B>) backend.waiting = &waiting;
     return backend;
   }
 };

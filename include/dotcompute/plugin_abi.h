@@ -221,6 +221,11 @@ typedef struct dc_launch_t {
    * a cancellation, copy nothing. */
   uint32_t write_back_count;
   const dc_write_back_t* write_backs;
+  /* Appended (absent from a shorter struct, or NULL): complete() with the
+   * moment the kernel finished, in CLOCK_MONOTONIC nanoseconds, for a backend
+   * that learns of it before it calls (one observation for many launches, a
+   * completion held back). The runtime's timings then end there. */
+  void (*complete_at)(void* completion_context, dc_status_t status, const char* message, int64_t finished_ns);
 } dc_launch_t;
 
 /** A backend: a family of devices, named "<name>:<index>" in the runtime.
@@ -268,6 +273,16 @@ typedef struct dc_backend_t {
    * failure leaves the block pageable. */
   dc_status_t (*pin_host)(void* state, void* host, uint64_t bytes, dc_message_t* message);
   void (*unpin_host)(void* state, void* host);
+  /* Appended (may be NULL): a wait for work launched on `device` begins
+   * (`begins` 1) or ends (0): a thread waiting, or a continuation pending.
+   * For a backend that may hold completions back: one that, while more of
+   * its work follows in the driver, leaves the completions it has observed to
+   * be reported from the next launch() (on the launching thread) or with the
+   * next ones it observes, rather than from its own callback thread. When a
+   * wait begins it reports what it holds at once, on the calling thread, and
+   * it holds nothing back until every wait has ended. Called from any thread
+   * (an end may come from another thread than its begin, never before it). */
+  void (*waiting)(void* state, uint32_t device, int32_t begins);
 } dc_backend_t;
 
 /** The backend copies writable host spans back itself (dc_launch_t::write_backs),

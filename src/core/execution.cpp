@@ -51,7 +51,11 @@ bool Execution::wait_for(std::chrono::nanoseconds timeout) const {
   return state_->wait_for(timeout);
 }
 
-bool Execution::is_done() const { return checked_state().is_finished(); }
+bool Execution::is_done() const {
+  checked_state();
+  state_->report_if_finished();  // a completion its device holds back counts
+  return state_->is_finished();
+}
 
 KernelResult Execution::get() const {
   wait();

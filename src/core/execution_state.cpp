@@ -1,5 +1,6 @@
 #include "dotcompute/backend/execution_state.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
@@ -19,8 +20,24 @@ ExecutionState::ExecutionState(KernelResult initial, std::stop_token stop)
 
 ExecutionState::~ExecutionState() = default;
 
+// Brackets one wait with wait_begins / wait_ends.
+class ExecutionState::WaitHint {
+ public:
+  explicit WaitHint(ExecutionState& state) noexcept : state_(state), ends_(state.wait_begins()) {}
+  ~WaitHint() {
+    if (ends_) state_.wait_ends();
+  }
+  WaitHint(const WaitHint&) = delete;
+  WaitHint& operator=(const WaitHint&) = delete;
+
+ private:
+  ExecutionState& state_;
+  bool ends_;
+};
+
 void ExecutionState::wait() noexcept {
   if (is_finished()) return;
+  const WaitHint hint(*this);
   help_while_waiting();
   const auto spin_until = Clock::now() + kSpinBeforeBlocking;
   while (!is_finished()) {
@@ -36,6 +53,7 @@ void ExecutionState::wait() noexcept {
 
 bool ExecutionState::wait_for(std::chrono::nanoseconds timeout) noexcept {
   if (is_finished()) return true;
+  const WaitHint hint(*this);
   std::unique_lock lock(mutex_);
   blocked_waiters_.fetch_add(1, std::memory_order_seq_cst);
   const bool finished = finished_cv_.wait_for(lock, timeout, [this] { return is_finished(); });
@@ -48,14 +66,27 @@ void ExecutionState::rethrow_if_failed() const {
 }
 
 void ExecutionState::on_finished(std::function<void()> continuation) {
+  bool queued = false;
+  bool first = false;
   {
     std::lock_guard lock(mutex_);
     if (!is_finished()) {
+      queued = true;
+      first = !continuation_pending_;
+      continuation_pending_ = true;
       continuations_.push_back(std::move(continuation));
-      return;
     }
   }
-  continuation();
+  if (!queued) {
+    continuation();
+  } else if (first) {
+    continuation_pending();  // outside the lock: a backend may report completions from here
+  }
+}
+
+void ExecutionState::report_if_finished() noexcept {
+  if (is_finished()) return;
+  const WaitHint hint(*this);
 }
 
 void ExecutionState::on_finishing(std::shared_ptr<const FinishObserver> observer) {
@@ -68,14 +99,15 @@ void ExecutionState::on_finishing(std::shared_ptr<const FinishObserver> observer
   observer_->finishing(*this);
 }
 
-void ExecutionState::mark_started() noexcept {
-  started_ = Clock::now();
+void ExecutionState::mark_started(Clock::time_point at) noexcept {
+  started_ = at;
   status_.store(ExecutionStatus::running, std::memory_order_relaxed);
 }
 
-void ExecutionState::finish_succeeded() noexcept {
-  const auto now = Clock::now();
+void ExecutionState::finish_succeeded(Clock::time_point at) noexcept {
+  auto now = at != Clock::time_point{} ? at : Clock::now();
   if (started_ == Clock::time_point{}) started_ = now;
+  now = std::max(now, started_);  // a backend's clock reading cannot end it before it started
   result_.timings.queued = started_ - submitted_;
   result_.timings.compute = now - started_ - result_.timings.transfer;
   result_.timings.total = now - submitted_;

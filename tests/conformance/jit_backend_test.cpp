@@ -176,6 +176,88 @@ TEST_P(JitBackend, LongKernelsReachTheDriverAFewAtATime) {
   }
 }
 
+// A spin, many short launches, a long one, and many short ones again, all
+// launched before the first short one runs: a device may hold the short
+// ones' completions back while more of its work follows (the OpenCL device
+// does, to report them from the next launch or with the next completion it
+// observes, which here comes after the long one), but never from anyone who
+// asks for them, nor past when they finished.
+class ShortThenLong {
+ public:
+  static constexpr int kShort = 200;      // on each side of the long one
+  static constexpr int kLong = 40000000;  // about 70 ms on PoCL here
+
+  ShortThenLong(Runtime& runtime, const std::string& device, KernelRegistry& registry) : x_(2) {
+    registry.add_source(kSpinSource, "runtime/spin.dck");
+    registry.add_source("DC_KERNEL void nothing(int unused) {}", "runtime/nothing.dck");
+    const ExecutionOptions on{.device = device, .local_size = {}};
+    runtime.orchestrator().execute(on, "nothing", Range(1), 0).wait();  // both built
+    runtime.orchestrator().execute(on, "spin", Range(2), 1, x_).wait();
+    // Short launches measured first: the driver then takes all of them at once.
+    for (int i = 0; i < 3 * kShort; ++i) (void)runtime.orchestrator().execute(on, "nothing", Range(1), i);
+    runtime.orchestrator().execute(on, "nothing", Range(1), 0).wait();
+    (void)runtime.orchestrator().execute(on, "spin", Range(2), kLong / 10, x_);  // until all is launched
+    for (int i = 0; i < kShort; ++i) short_.push_back(runtime.orchestrator().execute(on, "nothing", Range(1), i));
+    long_ = runtime.orchestrator().execute(on, "spin", Range(2), kLong, x_);
+    for (int i = 0; i < kShort; ++i) short_.push_back(runtime.orchestrator().execute(on, "nothing", Range(1), i));
+  }
+  // One in the middle of the first short ones: a completion marker follows it before the long one.
+  [[nodiscard]] const Execution& watched() const { return short_[kShort / 2]; }
+  // Waits, without asking the device for any completion, until the last
+  // launch has been reported (the device then reports everything).
+  void let_it_finish() const {
+    while (!short_.back().state()->is_finished()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  // Waits for everything; how long the long one took from its submission.
+  [[nodiscard]] std::chrono::nanoseconds finish() const {
+    for (const Execution& execution : short_) execution.wait();
+    return long_.get().timings.total;
+  }
+
+ private:
+  Buffer<float> x_;
+  std::vector<Execution> short_;
+  Execution long_;
+};
+
+using SteadyClock = std::chrono::steady_clock;
+
+TEST_P(JitBackend, AWaitReturnsBeforeTheWorkQueuedBehindIt) {
+  const ShortThenLong work(*runtime_, device0(), registry_);
+  const auto start = SteadyClock::now();
+  work.watched().wait();
+  const auto waited = SteadyClock::now() - start;
+  EXPECT_LT(waited, work.finish() / 2) << "the wait for a short launch lasted until the long one behind it finished";
+}
+
+TEST_P(JitBackend, AContinuationRunsBeforeTheWorkQueuedBehindIt) {
+  const ShortThenLong work(*runtime_, device0(), registry_);
+  const auto start = SteadyClock::now();
+  std::atomic<SteadyClock::rep> ran_after{0};
+  const Execution continued = work.watched().then(
+      [&](const KernelResult&) { ran_after = (SteadyClock::now() - start).count(); });  // nobody waits for it
+  const auto long_took = work.finish();
+  continued.wait();
+  EXPECT_LT(SteadyClock::duration(ran_after.load()), long_took / 2)
+      << "the continuation of a short launch ran only once the long one behind it finished";
+}
+
+TEST_P(JitBackend, IsDoneTellsOfFinishedWorkBeforeTheWorkQueuedBehindIt) {
+  const ShortThenLong work(*runtime_, device0(), registry_);
+  const auto start = SteadyClock::now();
+  while (!work.watched().is_done()) std::this_thread::sleep_for(std::chrono::microseconds(100));
+  const auto polled = SteadyClock::now() - start;
+  EXPECT_LT(polled, work.finish() / 2) << "is_done() said no until the long launch behind it finished";
+}
+
+TEST_P(JitBackend, TimingsEndWhenTheKernelFinishedNotWhenItWasReported) {
+  const ShortThenLong work(*runtime_, device0(), registry_);
+  work.let_it_finish();
+  const auto long_took = work.finish();
+  EXPECT_LT(work.watched().get().timings.total, long_took / 2)
+      << "a short launch's timings include the long launch queued behind it";
+}
+
 TEST_P(JitBackend, AContinuationLaunchesWhileATransferWaitsForTheDriverWindow) {
   // A download first hands every waiting command to the driver, holding the
   // device's queue while it waits for window room. A continuation of a

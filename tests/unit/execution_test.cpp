@@ -167,5 +167,70 @@ TEST(FinishObserver, IsToldBeforeWaitersReturnOrAtOnceWhenAttachedLate) {
   EXPECT_EQ(observer->statuses.size(), 2u);
 }
 
+// A backend's state that holds its completion back until asked: records the
+// hints ExecutionState gives it, and finishes when a wait or a continuation asks.
+class HeldBackState final : public ExecutionState {
+ public:
+  int begins = 0;
+  int ends = 0;
+  int continuations_pending = 0;
+
+ protected:
+  bool wait_begins() noexcept override {
+    ++begins;
+    finish_succeeded();  // reported once asked
+    return true;
+  }
+  void wait_ends() noexcept override { ++ends; }
+  void continuation_pending() noexcept override { ++continuations_pending; }
+};
+
+TEST(WaitHints, EveryWaitAsksTheBackendAndEndsWhatItBegan) {
+  auto waited = std::make_shared<HeldBackState>();
+  waited->wait();
+  EXPECT_TRUE(waited->is_finished());
+  EXPECT_EQ(waited->begins, 1);
+  EXPECT_EQ(waited->ends, 1);
+  waited->wait();  // finished: nothing to ask
+  EXPECT_EQ(waited->begins, 1);
+
+  auto timed = std::make_shared<HeldBackState>();
+  EXPECT_TRUE(timed->wait_for(std::chrono::seconds(10)));
+  EXPECT_EQ(timed->begins, 1);
+  EXPECT_EQ(timed->ends, 1);
+
+  auto polled = std::make_shared<HeldBackState>();
+  EXPECT_TRUE(Execution(polled).is_done());  // is_done() asks too
+  EXPECT_EQ(polled->begins, 1);
+  EXPECT_EQ(polled->ends, 1);
+}
+
+TEST(WaitHints, APendingContinuationIsToldOnceAndALateOneNever) {
+  auto state = std::make_shared<HeldBackState>();
+  int ran = 0;
+  state->on_finished([&] { ++ran; });
+  state->on_finished([&] { ++ran; });
+  EXPECT_EQ(state->continuations_pending, 1);
+  EXPECT_EQ(ran, 0);
+  state->finish_succeeded();
+  EXPECT_EQ(ran, 2);
+  state->on_finished([&] { ++ran; });  // already finished: runs at once
+  EXPECT_EQ(ran, 3);
+  EXPECT_EQ(state->continuations_pending, 1);
+}
+
+TEST(WaitHints, AFinishTimeFromTheBackendEndsTheTimingsButNeverBeforeTheStart) {
+  auto state = std::make_shared<ExecutionState>();
+  const auto started = ExecutionState::Clock::now();
+  state->mark_started(started);
+  state->finish_succeeded(started + std::chrono::milliseconds(3));
+  EXPECT_EQ(state->result().timings.compute, std::chrono::milliseconds(3));
+
+  auto early = std::make_shared<ExecutionState>();
+  early->mark_started(started);
+  early->finish_succeeded(started - std::chrono::milliseconds(3));  // a backend's clock behind ours
+  EXPECT_EQ(early->result().timings.compute, std::chrono::nanoseconds(0));
+}
+
 }  // namespace
 }  // namespace dotcompute

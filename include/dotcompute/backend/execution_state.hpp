@@ -64,6 +64,9 @@ class ExecutionState {
 
   /// Runs `continuation` once finished: right now if it already is, else on the finishing thread.
   void on_finished(std::function<void()> continuation);
+  /// Has a backend that holds completions back report this one if it has
+  /// finished (Execution::is_done polls through it). Never blocks for it.
+  void report_if_finished() noexcept;
   /// Tells `observer` the final result and status before waiters are released
   /// (so what it records is visible once wait() returns): on the finishing
   /// thread, or right now if finishing has already begun. One observer per
@@ -73,13 +76,17 @@ class ExecutionState {
   void on_finishing(std::shared_ptr<const FinishObserver> observer);
 
   // --- for backends ---------------------------------------------------------
-  /// Records the start time and moves to `running`.
-  void mark_started() noexcept;
+  /// Records the start time (now, or `at`) and moves to `running`.
+  void mark_started() noexcept { mark_started(Clock::now()); }
+  void mark_started(Clock::time_point at) noexcept;
+  /// When the execution was submitted (created).
+  [[nodiscard]] Clock::time_point submitted_at() const noexcept { return submitted_; }
   /// When mark_started() was called (a default time point before). Read it
   /// only on a thread that synchronised with that call.
   [[nodiscard]] Clock::time_point started_at() const noexcept { return started_; }
-  /// Records the finish time and the timings into the result, then finishes.
-  void finish_succeeded() noexcept;
+  /// Records the finish time (now, or `at` unless it is a default time
+  /// point) and the timings into the result, then finishes.
+  void finish_succeeded(Clock::time_point at = {}) noexcept;
   void finish_failed(std::exception_ptr error) noexcept;
   /// Finishes with a CancelledError naming the kernel and whether it had started.
   void finish_cancelled() noexcept;
@@ -94,10 +101,21 @@ class ExecutionState {
   /// Called by wait() before blocking: a backend may run pending work on the
   /// waiting thread here (the CPU backend executes chunks). Default: nothing.
   virtual void help_while_waiting() noexcept {}
+  /// A thread begins waiting (wait(), wait_for()) while this execution has
+  /// not finished. A backend that may hold completions back reports them
+  /// from here (plugin devices: dc_backend_t::waiting). True: wait_ends()
+  /// follows when that wait returns. Default: nothing (false).
+  virtual bool wait_begins() noexcept { return false; }
+  virtual void wait_ends() noexcept {}
+  /// A continuation now waits for this execution (on_finished, before it
+  /// finished): like a waiting thread, a reason not to hold its completion
+  /// back. Called once per execution at most. Default: nothing.
+  virtual void continuation_pending() noexcept {}
   /// Finishes successfully with `result` as is (its timings included).
   void finish_with_result(const KernelResult& result) noexcept;
 
  private:
+  class WaitHint;
   void finish_cancelled(bool started) noexcept;
   void finish(ExecutionStatus status) noexcept;
 
@@ -114,7 +132,8 @@ class ExecutionState {
   std::condition_variable finished_cv_;
   std::vector<std::function<void()>> continuations_;
   std::shared_ptr<const FinishObserver> observer_;
-  bool finishing_ = false;  // guarded by mutex_: observer_ was told (or is being told)
+  bool finishing_ = false;             // guarded by mutex_: observer_ was told (or is being told)
+  bool continuation_pending_ = false;  // guarded by mutex_: continuation_pending() was called
 };
 
 }  // namespace dotcompute

@@ -93,18 +93,43 @@ cl_int enqueue_kernel(cl_command_queue queue, const PreparedKernel& kernel, cons
 
 }  // namespace
 
-void OpenClCompletion::report(cl_int status, const std::string& device) const noexcept {
-  if (status >= 0) {
-    complete(context, DC_STATUS_OK, nullptr);
-    return;
-  }
-  std::string message;
-  try {
-    message = "kernel '" + kernel->name + "' failed on " + device + ": " + error_name(status);
-  } catch (...) {  // no memory for the message: the status still tells
-  }
-  complete(context, DC_STATUS_EXECUTION_ERROR, message.c_str());
+OpenClCompletion OpenClCompletion::of(const dc_launch_t& launch) noexcept {
+  const bool timed = launch.struct_size >= offsetof(dc_launch_t, complete_at) + sizeof launch.complete_at;
+  return {static_cast<const PreparedKernel*>(launch.program), launch.completion_context, launch.complete,
+          timed ? launch.complete_at : nullptr};
 }
+
+void OpenClCompletion::report(cl_int status, const std::string& device, Clock::time_point finished) const noexcept {
+  std::string message;
+  if (status < 0) {
+    try {
+      message = "kernel '" + kernel->name + "' failed on " + device + ": " + error_name(status);
+    } catch (...) {  // no memory for the message: the status still tells
+    }
+  }
+  const dc_status_t result = status >= 0 ? DC_STATUS_OK : DC_STATUS_EXECUTION_ERROR;
+  const char* text = status >= 0 ? nullptr : message.c_str();
+  if (complete_at != nullptr) {
+    complete_at(context, result, text,
+                std::chrono::duration_cast<std::chrono::nanoseconds>(finished.time_since_epoch()).count());
+  } else {
+    complete(context, result, text);
+  }
+}
+
+// A transfer or synchronize() waits for the driver: completions are not held
+// back meanwhile (the next marker reports those held so far), yet none is
+// reported on the waiting thread, which may hold a buffer's lock.
+class OpenClDevice::NothingHeldBack {
+ public:
+  explicit NothingHeldBack(OpenClDevice& device) noexcept : device_(device) { device_.count_waits(1); }
+  ~NothingHeldBack() { device_.count_waits(-1); }
+  NothingHeldBack(const NothingHeldBack&) = delete;
+  NothingHeldBack& operator=(const NothingHeldBack&) = delete;
+
+ private:
+  OpenClDevice& device_;
+};
 
 // A launch that has to wait for room in the driver: a copy of its dc_launch_t.
 class OpenClLaunch {
@@ -112,7 +137,7 @@ class OpenClLaunch {
   /// `queued_as`: its place among the commands that waited on its device.
   OpenClLaunch(const dc_launch_t& launch, std::uint64_t queued_as)
       : queued_as_(queued_as),
-        completion_{static_cast<const PreparedKernel*>(launch.program), launch.completion_context, launch.complete},
+        completion_(OpenClCompletion::of(launch)),
         geometry_(launch.geometry),
         argument_count_(launch.argument_count),
         cancel_requested_(launch.cancel_requested),
@@ -315,6 +340,7 @@ void* OpenClDevice::allocate(std::uint64_t bytes) {
 void OpenClDevice::release_memory(void* memory) noexcept { clReleaseMemObject(static_cast<cl_mem>(memory)); }
 
 void OpenClDevice::transfer(const std::function<cl_int(cl_event*)>& enqueue, const std::string& what) {
+  const NothingHeldBack waiting(*this);
   cl_event done = nullptr;
   {
     std::unique_lock lock(queue_mutex_);
@@ -347,6 +373,13 @@ void OpenClDevice::download(void* memory, void* host, std::uint64_t bytes) {
 
 void OpenClDevice::launch(const dc_launch_t& launch) {
   check_argument_count(launch);
+  enqueue(launch);
+  // Completions held back while this thread kept launching: reported here,
+  // on its thread, after the queue lock (a continuation may launch again).
+  if (held_back_.load(std::memory_order_relaxed) != 0) report_held_back();
+}
+
+void OpenClDevice::enqueue(const dc_launch_t& launch) {
   std::lock_guard lock(queue_mutex_);
   // A stale count (read without the completion lock) is safe: only
   // completions change it meanwhile, and they only make room.
@@ -356,8 +389,7 @@ void OpenClDevice::launch(const dc_launch_t& launch) {
     return;
   }
   // Straight to the driver: nothing waits before it, so nothing of it needs copying.
-  const OpenClCompletion command{static_cast<const PreparedKernel*>(launch.program), launch.completion_context,
-                                 launch.complete};
+  const OpenClCompletion command = OpenClCompletion::of(launch);
   if (launch.cancel_requested != nullptr && launch.cancel_requested(launch.completion_context) != 0) {
     command.cancelled();
     return;
@@ -367,7 +399,7 @@ void OpenClDevice::launch(const dc_launch_t& launch) {
       enqueue_kernel(context_->queue, *command.kernel, launch.geometry, {launch.arguments, launch.argument_count},
                      {launch.write_backs, launch.write_back_count}, closes_marker_locked(true) ? &last : nullptr);
   if (error != CL_SUCCESS) {
-    command.report(error, id_);
+    command.report(error, id_, OpenClCompletion::Clock::now());
     return;
   }
   (void)in_driver_locked(command, last);
@@ -418,8 +450,7 @@ std::size_t OpenClDevice::in_driver_locked(const OpenClCompletion& command, cl_e
     // The window's measurement starts with the first command a marker will cover.
     if (dispatched_ == marked_) first_uncovered_dispatched_ = std::chrono::steady_clock::now();
     in_flight_.push_back({++dispatched_, command});
-    in_flight_count_.store(in_flight_.size(), std::memory_order_relaxed);
-    room = this->room(in_flight_.size());
+    room = this->room(update_counts_locked());
     marker = last != nullptr ? claim_marker_locked() : claim_marker_locked(waiting_.empty() || room == 0);
     if (waiting_.empty()) backlog_ = false;  // the closing step of dispatch_waiting_locked, under this same lock
   }
@@ -446,7 +477,7 @@ void OpenClDevice::dispatch_waiting_locked() {
       const cl_int error =
           next->enqueue(context_->queue, closes_marker_locked(waiting_.empty() || room == 1) ? &last : nullptr);
       if (error != CL_SUCCESS) {
-        next->completion().report(error, id_);
+        next->completion().report(error, id_, OpenClCompletion::Clock::now());
         continue;
       }
       room = in_driver_locked(next->completion(), last);
@@ -456,7 +487,7 @@ void OpenClDevice::dispatch_waiting_locked() {
     bool done = false;
     {
       std::lock_guard lock(completion_mutex_);
-      room = this->room(in_flight_.size());
+      room = this->room(unfinished_locked());
       // Otherwise completions made room since it was last read: go on dispatching.
       done = waiting_.empty() || room == 0;
       if (done) {
@@ -528,27 +559,47 @@ void OpenClDevice::lost_marker(cl_int error) {
   // Without this marker the commands it covers might never complete: fail
   // everything in flight (later markers find nothing left to complete).
   std::deque<InFlight> failed;
+  std::uint64_t finished = 0;
   {
     std::lock_guard lock(completion_mutex_);
     --markers_pending_;
     failed.swap(in_flight_);
-    in_flight_count_.store(0, std::memory_order_relaxed);
+    held_marks_.clear();
+    finished = reached_;  // those up to here finished: their completions were held back
+    update_counts_locked();
   }
-  for (const InFlight& entry : failed) entry.command.report(error, id_);
+  const auto now = OpenClCompletion::Clock::now();
+  for (const InFlight& entry : failed) {
+    entry.command.report(entry.sequence <= finished ? CL_SUCCESS : error, id_, now);
+  }
   completed_.notify_all();
 }
 
 void OpenClDevice::marker_reached(const Marker& marker, cl_int status) noexcept {
   const auto now = std::chrono::steady_clock::now();
+  bool wake = true;
   // A marker covers at most kMaxMarkerInterval commands; any more are taken in turns.
-  std::array<OpenClCompletion, kMaxMarkerInterval> finished;  // NOLINT: filled as far as `count`
+  std::array<Finished, kMaxMarkerInterval> finished;  // NOLINT: filled as far as `count`
   std::size_t count = 0;
+  bool held_back = false;
   {
     std::lock_guard lock(completion_mutex_);
-    count = take_finished_locked(marker.covers, finished);
     --markers_pending_;
+    // While more work follows, with a marker of its own, and nobody waits,
+    // the completions are held back: the next launch reports them on its
+    // thread, or else the next marker reached here (see the class comment).
+    held_back = status >= 0 && markers_pending_ > 0 && waits_ == 0;
+    if (held_back) {
+      reached_ = marker.covers;
+      held_marks_.push_back({marker.covers, now});
+      update_counts_locked();
+    } else {
+      count = take_finished_locked(marker.covers, now, finished);
+    }
     ++callbacks_running_;
     rearm_ = markers_pending_ == 0 && !in_flight_.empty();
+    // Held back, only the dispatcher may have something to do: not woken otherwise.
+    wake = !held_back || rearm_ || backlog_;
     // The covered commands ran in order, from when the first was dispatched
     // or the previous marker was reached (whichever came later) until now.
     if (status >= 0) window_.measured(now - std::max(marker.first_dispatched, last_marker_reached_), marker.count);
@@ -557,30 +608,73 @@ void OpenClDevice::marker_reached(const Marker& marker, cl_int status) noexcept 
   // A driver failure marks the whole batch: the in-order queue fails every
   // command after the failing one, so the marker's status speaks for them.
   for (;;) {
-    for (std::size_t i = 0; i < count; ++i) finished[i].report(status, id_);
+    for (std::size_t i = 0; i < count; ++i) {
+      finished[i].command.report(finished[i].held_back ? CL_SUCCESS : status, id_, finished[i].at);
+    }
     if (count < finished.size()) break;
     std::lock_guard lock(completion_mutex_);
-    count = take_finished_locked(marker.covers, finished);
+    count = take_finished_locked(marker.covers, now, finished);
   }
   // The dispatcher (re-arm, backlog), drains and synchronize(), after the
   // completions: the quickest way to a waiting caller. Woken even with
-  // nothing for it to do: waking it only when needed saves ~3% of a pipelined
-  // launch but makes launch + wait 2.3x slower here (13.7 -> 31.7 us; PoCL's
-  // idle workers then take longer to wake for the next launch).
-  completed_.notify_all();
+  // nothing for it to do when completions were reported: waking it only when
+  // needed makes launch + wait 2.3x slower here (13.7 -> 31.7 us; PoCL's idle
+  // workers then take longer to wake for the next launch).
+  if (wake) completed_.notify_all();
   // The destructor waits for this, under the lock: once it is released, the device may go.
   std::lock_guard lock(completion_mutex_);
   if (--callbacks_running_ == 0 && destroying_) completed_.notify_all();
 }
 
-std::size_t OpenClDevice::take_finished_locked(std::uint64_t covers, std::span<OpenClCompletion> finished) {
+std::size_t OpenClDevice::take_finished_locked(std::uint64_t covers, OpenClCompletion::Clock::time_point reached_at,
+                                               std::span<Finished> finished) {
   std::size_t count = 0;
   while (count < finished.size() && !in_flight_.empty() && in_flight_.front().sequence <= covers) {
-    finished[count++] = in_flight_.front().command;
+    const std::uint64_t sequence = in_flight_.front().sequence;
+    while (!held_marks_.empty() && held_marks_.front().covers < sequence) held_marks_.pop_front();
+    const bool held_back = sequence <= reached_ && !held_marks_.empty();
+    finished[count++] = {in_flight_.front().command, held_back ? held_marks_.front().at : reached_at, held_back};
     in_flight_.pop_front();
   }
-  in_flight_count_.store(in_flight_.size(), std::memory_order_relaxed);
+  if (in_flight_.empty()) held_marks_.clear();
+  update_counts_locked();
   return count;
+}
+
+std::size_t OpenClDevice::unfinished_locked() const {
+  return in_flight_.size() - held_back_.load(std::memory_order_relaxed);
+}
+
+std::size_t OpenClDevice::update_counts_locked() {
+  // Sequences in flight are consecutive: the held back ones lead.
+  const std::size_t held =
+      !in_flight_.empty() && in_flight_.front().sequence <= reached_ ? reached_ - in_flight_.front().sequence + 1 : 0;
+  held_back_.store(held, std::memory_order_relaxed);
+  in_flight_count_.store(in_flight_.size() - held, std::memory_order_relaxed);
+  return in_flight_.size() - held;
+}
+
+void OpenClDevice::report_held_back() noexcept {
+  std::array<Finished, kMaxMarkerInterval> finished;  // NOLINT: filled as far as `count`
+  for (;;) {
+    std::size_t count = 0;
+    {
+      std::lock_guard lock(completion_mutex_);
+      count = take_finished_locked(reached_, {}, finished);
+    }
+    for (std::size_t i = 0; i < count; ++i) finished[i].command.report(CL_SUCCESS, id_, finished[i].at);
+    if (count < finished.size()) return;
+  }
+}
+
+void OpenClDevice::waiting(bool begins) noexcept {
+  count_waits(begins ? 1 : -1);
+  if (begins) report_held_back();
+}
+
+void OpenClDevice::count_waits(int change) noexcept {
+  std::lock_guard lock(completion_mutex_);
+  waits_ += change;
 }
 
 void OpenClDevice::drain_waiting(std::unique_lock<std::mutex>& queue_lock) {
@@ -594,7 +688,7 @@ void OpenClDevice::drain_waiting(std::unique_lock<std::mutex>& queue_lock) {
     queue_lock.unlock();
     {
       std::unique_lock lock(completion_mutex_);
-      completed_.wait(lock, [this] { return room(in_flight_.size()) > 0; });
+      completed_.wait(lock, [this] { return room(unfinished_locked()) > 0; });
     }
     queue_lock.lock();
   }
@@ -610,7 +704,7 @@ void OpenClDevice::dispatcher_main() {
   for (;;) {
     {
       std::unique_lock lock(completion_mutex_);
-      completed_.wait(lock, [this] { return stopping_ || rearm_ || (backlog_ && room(in_flight_.size()) > 0); });
+      completed_.wait(lock, [this] { return stopping_ || rearm_ || (backlog_ && room(unfinished_locked()) > 0); });
       if (stopping_) return;
       rearm_ = false;
     }
@@ -619,6 +713,7 @@ void OpenClDevice::dispatcher_main() {
 }
 
 void OpenClDevice::synchronize() {
+  const NothingHeldBack waiting(*this);
   {
     std::unique_lock lock(queue_mutex_);
     drain_waiting(lock);

@@ -48,12 +48,17 @@ struct PreparedKernel {
 
 /// What completing a command takes once the driver has it.
 struct OpenClCompletion {
+  using Clock = std::chrono::steady_clock;  // CLOCK_MONOTONIC, as dc_launch_t::complete_at counts
+
   const PreparedKernel* kernel;  // named in error messages
   void* context;                 // dc_launch_t::completion_context
   void (*complete)(void*, dc_status_t, const char*);
+  void (*complete_at)(void*, dc_status_t, const char*, std::int64_t);  // null from a runtime without it
 
-  /// Reports the driver's status (negative: failed) to the runtime.
-  void report(cl_int status, const std::string& device) const noexcept;
+  /// The completion of `launch`.
+  static OpenClCompletion of(const dc_launch_t& launch) noexcept;
+  /// Reports the driver's status (negative: failed) to the runtime: finished at `finished`.
+  void report(cl_int status, const std::string& device, Clock::time_point finished) const noexcept;
   /// Reports that the command was dropped before it reached the driver.
   void cancelled() const noexcept { complete(context, DC_STATUS_CANCELLED, nullptr); }
 };
@@ -61,6 +66,15 @@ struct OpenClCompletion {
 class OpenClLaunch;
 
 /// Thread-safe: every member may be called from any thread.
+///
+/// Completions: a marker command every few launches (see marker_interval);
+/// the driver's callback for it completes the commands it covers. While more
+/// work follows with a marker of its own pending, and no thread waits
+/// (waiting()), the callback only records how far the driver got: the next
+/// launch() reports those completions on its own thread, or else the next
+/// marker reached does. The driver's thread then spends next to nothing per
+/// command, which matters on PoCL, whose in-order queue runs one command at
+/// a time on the same threads that run these callbacks.
 class OpenClDevice {
  public:
   /// A completion marker follows every window / 4 commands, at most every this many.
@@ -96,6 +110,10 @@ class OpenClDevice {
   void launch(const dc_launch_t& launch);
   /// Returns once everything launched so far has completed.
   void synchronize();
+  /// A thread begins or ends waiting for work on this device
+  /// (dc_backend_t::waiting): completions held back are reported now, on the
+  /// calling thread, and none is held back until every wait has ended.
+  void waiting(bool begins) noexcept;
 
   /// What a completion marker covers: every command dispatched before it.
   struct Marker {
@@ -113,6 +131,18 @@ class OpenClDevice {
     std::size_t users = 0;  // prepared kernels made from it
   };
   cl_program build_program(const std::string& full_source, const std::string& path);
+  class NothingHeldBack;
+  /// Waits that keep completions from being held back: `change` more (or fewer).
+  void count_waits(int change) noexcept;
+  /// launch() without reporting held back completions: with the queue lock.
+  void enqueue(const dc_launch_t& launch);
+  /// Reports the completions held back, on the calling thread (no lock held).
+  void report_held_back() noexcept;
+  /// With the completion lock held: commands in flight not known to have finished.
+  [[nodiscard]] std::size_t unfinished_locked() const;
+  /// With the completion lock held: updates held_back_ and in_flight_count_
+  /// after in_flight_ or reached_ changed; returns the unfinished count.
+  std::size_t update_counts_locked();
   /// Finishes cancelled waiting commands, hands waiting commands to the driver
   /// while the window has room, and arms a completion marker.
   void pump();
@@ -132,9 +162,17 @@ class OpenClDevice {
   /// wherever it is in the queue. A scan of the whole queue, so not done per
   /// launch: by the dispatcher once per completion marker.
   void finish_cancelled_waiting_locked();
+  /// A command the driver finished, and when (its marker was reached).
+  struct Finished {
+    OpenClCompletion command;
+    OpenClCompletion::Clock::time_point at;
+    bool held_back;  // it succeeded: its own marker was reached without error
+  };
   /// With the completion lock held: takes the commands in flight up to
-  /// sequence `covers` (as many as `finished` holds); how many it took.
-  std::size_t take_finished_locked(std::uint64_t covers, std::span<OpenClCompletion> finished);
+  /// sequence `covers`, reached at `reached_at` (those held back: when their
+  /// own marker was), as many as `finished` holds; how many it took.
+  std::size_t take_finished_locked(std::uint64_t covers, OpenClCompletion::Clock::time_point reached_at,
+                                   std::span<Finished> finished);
   /// Commands a marker covers, at most (it may cover fewer: see claim_marker_locked).
   [[nodiscard]] std::size_t marker_interval() const;
   /// With the completion lock held: whether a marker should follow the
@@ -185,7 +223,15 @@ class OpenClDevice {
     OpenClCompletion command;
   };
   std::deque<InFlight> in_flight_;
-  std::atomic<std::size_t> in_flight_count_{0};  // in_flight_.size(), also read without the lock
+  std::atomic<std::size_t> in_flight_count_{0};  // unfinished_locked(), also read without the lock
+  std::atomic<std::size_t> held_back_{0};        // leading commands in flight that finished (up to reached_)
+  std::uint64_t reached_ = 0;                    // a held back marker showed every command up to here finished
+  struct HeldMark {                              // a marker whose completions were held back
+    std::uint64_t covers;
+    OpenClCompletion::Clock::time_point at;
+  };
+  std::deque<HeldMark> held_marks_;              // oldest first; those still covering a command in flight
+  int waits_ = 0;                                // waits under way (see waiting()): nothing is held back
   std::uint64_t dispatched_ = 0;                 // sequence of the last command handed to the driver
   std::uint64_t marked_ = 0;                     // sequence of the last command a marker covers
   std::atomic<std::size_t> markers_pending_{0};  // markers in the driver, not reached yet (changed under the lock)

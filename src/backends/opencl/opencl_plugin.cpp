@@ -44,6 +44,7 @@ class OpenClBackend {
   }
   void launch(std::uint32_t device, const dc_launch_t& launch) { devices_.at(device).launch(launch); }
   void synchronize(std::uint32_t device) { devices_.at(device).synchronize(); }
+  void waiting(std::uint32_t device, bool begins) noexcept { devices_[device].waiting(begins); }
 
  private:
   void enumerate(plugin::Devices<OpenClDevice>& found) const {

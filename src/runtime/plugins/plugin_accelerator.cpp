@@ -340,7 +340,8 @@ std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request)
     throw ArgumentError("kernel '" + request.kernel->name + "': work-group size " + request.local.to_string() +
                         " exceeds the maximum of " + std::to_string(info().max_work_group_size) + " on " + info().id);
   }
-  auto command = std::allocate_shared<PluginCommand>(Recycled<PluginCommand>{}, std::move(request), info().id);
+  if (request.result.device.empty()) request.result.device = info().id;
+  auto command = std::allocate_shared<PluginCommand>(Recycled<PluginCommand>{}, std::move(request));
   // launching_ counts this call while it launches; replace() raises parking_
   // and then waits for launching_ to reach 0. Both sequentially consistent:
   // either this call sees parking_, or replace() sees it launching.
@@ -358,31 +359,36 @@ std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request)
     PluginAccelerator& device;
     ~Launched() { device.stop_launching(); }
   } launched{*this};
-  launch_now(command);
+  launch_now(command, /*parked=*/false);
   return command;
 }
 
 void PluginAccelerator::stop_launching() noexcept {
-  if (launching_.fetch_sub(1) == 1) launching_.notify_all();  // no system call unless replace() waits
+  // Only a parking reload or retirement waits for it (both sequentially
+  // consistent: either this sees parking_, or the waiter sees the count drop).
+  if (launching_.fetch_sub(1) == 1 && parking_.load()) launching_.notify_all();
+}
+
+void PluginAccelerator::handed_back() noexcept {
+  if (in_plugin_.fetch_sub(1, std::memory_order_acq_rel) == 1) in_plugin_.notify_all();
+}
+
+void PluginAccelerator::waiting(bool begins) noexcept {
+  const ServingLock serving(*this);
+  if (backend().waiting != nullptr) backend().waiting(module_->state(), device_, begins ? 1 : 0);
 }
 
 void PluginAccelerator::wait_for_callbacks() const noexcept {
   for (int running = in_plugin_.load(); running != 0; running = in_plugin_.load()) in_plugin_.wait(running);
 }
 
-// Buffers are prepared without holding serving_ (their locks come first: a
-// host read locks a buffer, then downloads through serving_); the plugin
-// version is then fixed, and replicas resolved, under serving_.
-void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command) {
-  const PluginProgram* program = nullptr;  // valid while generation_ stays `prepared_in`
-  std::uint64_t prepared_in = 0;
-  {
-    const ServingLock serving(*this);
-    check_usable();
-    program = &program_for(command->kernel());
-    prepared_in = generation_;
-    check_prepared(*program, command->kernel());
-  }
+// Counted in launching_: no reload or retirement changes the version served
+// meanwhile (see Parked), so module_, retired_, the programs and where
+// replicas live hold still without serving_.
+void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command, bool parked) {
+  check_usable();
+  const PluginProgram* program = &program_for(command->kernel());
+  check_prepared(*program, command->kernel());
   // The arguments as the plugin sees them, one per parameter: valid during its launch() only.
   std::array<dc_launch_argument_t, kMaxKernelParameters> c_arguments_storage;  // NOLINT: filled below, as far as used
   const std::span c_arguments(c_arguments_storage.data(), command->arguments().size());
@@ -416,18 +422,12 @@ void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command
     return;
   }
   {
-    const ServingLock serving(*this);
     const bool plugin_writes_back = (backend().features & DC_BACKEND_WRITES_BACK) != 0;
     try {
-      check_usable();
-      if (generation_ != prepared_in) {  // a new version of the plugin serves now
-        program = &program_for(command->kernel());
-        check_prepared(*program, command->kernel());
-      }
       for (std::size_t i = 0; i < c_arguments.size(); ++i) {
         if (replicas[i] == nullptr) continue;
         if (!replicas[i]->lost.empty()) throw DeviceError(replicas[i]->lost);
-        c_arguments[i].memory = replicas[i]->memory;  // where a reload may have moved it
+        c_arguments[i].memory = replicas[i]->memory;
       }
       std::vector<dc_write_back_t> write_backs;
       if (plugin_writes_back) {
@@ -436,7 +436,7 @@ void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command
           write_backs.push_back({static_cast<PluginReplica&>(*copy.copy).memory, copy.host, copy.bytes});
         }
       }
-      submit(command, program->program, c_arguments, write_backs);
+      submit(command, program->program, c_arguments, write_backs, parked);
     } catch (...) {
       command->fail_submission(std::current_exception());
       return;
@@ -461,7 +461,7 @@ void PluginAccelerator::launch_now(const std::shared_ptr<PluginCommand>& command
 
 void PluginAccelerator::submit(const std::shared_ptr<PluginCommand>& held, void* program,
                                std::span<const dc_launch_argument_t> arguments,
-                               std::span<const dc_write_back_t> write_backs) {
+                               std::span<const dc_write_back_t> write_backs, bool parked) {
   PluginCommand& command = *held;
   const Range& global = command.global();
   const Range& local = command.local();
@@ -476,12 +476,16 @@ void PluginAccelerator::submit(const std::shared_ptr<PluginCommand>& held, void*
   launch.arguments = arguments.data();
   launch.completion_context = &command;
   launch.complete = &PluginCommand::complete;
+  launch.complete_at = &PluginCommand::complete_at;
   launch.cancel_requested = &PluginCommand::cancel_requested;
   launch.write_back_count = static_cast<std::uint32_t>(write_backs.size());
   launch.write_backs = write_backs.data();
-  command.mark_started();
+  // It starts when handed over. Unless it was parked meanwhile, that is when
+  // it was submitted: the moment between is the runtime's own work on it
+  // (its transfers are timed apart).
+  command.mark_started(parked ? ExecutionState::Clock::now() : command.submitted_at());
   in_plugin_.fetch_add(1, std::memory_order_relaxed);
-  command.hold(held, in_plugin_);
+  command.hold(held, *this);
   dc_message_t message{};
   const dc_status_t status = backend().launch(module_->state(), device_, &launch, &message);
   if (status != DC_STATUS_OK) {
@@ -600,21 +604,7 @@ void PluginAccelerator::replace(std::shared_ptr<PluginModule> module, std::uint3
     throw DeviceError(info->id + ": the new version of plugin '" + module->name() +
                       "' changes whether the device shares host memory; restart to use it");
   }
-  swapping_.store(true, std::memory_order_release);  // selectors route new work elsewhere
-  struct Resubmit {  // whatever happens below: the parked launches go on, on whichever version serves
-    PluginAccelerator& device;
-    ~Resubmit() {
-      device.resubmit_parked();
-      device.swapping_.store(false, std::memory_order_release);
-    }
-  } resubmit{*this};
-  {
-    std::lock_guard lock(parking_mutex_);
-    parking_.store(true);  // new launches wait in parked_ from now on
-  }
-  for (std::size_t running = launching_.load(); running != 0; running = launching_.load()) {
-    launching_.wait(running);
-  }
+  const Parked parked(*this);
   // Drained without holding serving_ exclusively: the work's completions may
   // run continuations that use this device, on the plugin's own threads, and
   // the swap must not wait for a thread that waits for it. Nothing new reaches
@@ -630,7 +620,6 @@ void PluginAccelerator::replace(std::shared_ptr<PluginModule> module, std::uint3
   {
     std::unique_lock exclusive(serving_);  // waits for transfers in progress
     release_programs();                    // kernels are prepared again by the new version on first use
-    ++generation_;
     const std::shared_ptr<PluginModule> previous = module_;
     {
       std::lock_guard lock(replicas_mutex_);
@@ -657,21 +646,36 @@ void PluginAccelerator::resubmit_parked() noexcept {
       next = std::move(parked_.front());
       parked_.pop_front();
     }
+    launching_.fetch_add(1);  // pins the version served, as launch() does
     try {
-      launch_now(next);
+      launch_now(next, /*parked=*/true);
     } catch (...) {
       next->fail_submission(std::current_exception());
     }
+    stop_launching();
   }
 }
 
-void PluginAccelerator::retire(std::string reason) {
-  swapping_.store(true, std::memory_order_release);
+PluginAccelerator::Parked::Parked(PluginAccelerator& device) : device_(device) {
+  device_.swapping_.store(true, std::memory_order_release);  // selectors route new work elsewhere
   {
-    std::unique_lock exclusive(serving_);
-    retired_ = std::move(reason);
+    std::lock_guard lock(device_.parking_mutex_);
+    device_.parking_.store(true);  // new launches wait in parked_ from now on
   }
-  swapping_.store(false, std::memory_order_release);
+  for (int running = device_.launching_.load(); running != 0; running = device_.launching_.load()) {
+    device_.launching_.wait(running);
+  }
+}
+
+PluginAccelerator::Parked::~Parked() {
+  device_.resubmit_parked();  // on whichever version serves now
+  device_.swapping_.store(false, std::memory_order_release);
+}
+
+void PluginAccelerator::retire(std::string reason) {
+  const Parked parked(*this);  // the parked launches then fail with `reason`
+  std::unique_lock exclusive(serving_);
+  retired_ = std::move(reason);
 }
 
 std::shared_ptr<PluginAccelerator> make_plugin_device(std::shared_ptr<PluginModule> module, std::uint32_t backend,

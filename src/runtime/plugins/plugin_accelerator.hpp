@@ -53,6 +53,13 @@ class PluginAccelerator final : public Accelerator {
   /// The device no longer exists in the plugin's new version: its work fails with `reason`.
   void retire(std::string reason);
 
+  // --- for PluginCommand ---------------------------------------------------
+  /// A launch handed to the plugin is over: its complete() call has returned
+  /// and no wait uses the device through it any more.
+  void handed_back() noexcept;
+  /// A thread begins or ends waiting for a launch in the plugin (dc_backend_t::waiting).
+  void waiting(bool begins) noexcept;
+
   // --- for PluginReplica and the device's memory pool ----------------------
   void* allocate_memory(std::size_t bytes) noexcept;
   void release_memory(void* memory) noexcept;
@@ -60,6 +67,19 @@ class PluginAccelerator final : public Accelerator {
 
  private:
   class ServingLock;
+  // While it lives, new launches wait in parked_ and none is under way, so
+  // serving_ taken exclusively may change the version served (launch() uses
+  // it without serving_); then the parked launches go on, on that version.
+  class Parked {
+   public:
+    explicit Parked(PluginAccelerator& device);
+    ~Parked();
+    Parked(const Parked&) = delete;
+    Parked& operator=(const Parked&) = delete;
+
+   private:
+    PluginAccelerator& device_;
+  };
   [[nodiscard]] DeviceInfo describe(const PluginModule& module, const dc_backend_t& backend) const;
   [[nodiscard]] const dc_backend_t& backend() const noexcept { return module_->table().backends[backend_index_]; }
   // The prepared program of `kernel`, preparing it on first use. Call while serving.
@@ -70,13 +90,15 @@ class PluginAccelerator final : public Accelerator {
   // Throws why `program` (of `kernel`) cannot be launched, unless it can.
   void check_prepared(const PluginProgram& program, const KernelDefinition& kernel) const;
   // Prepares the arguments of `command` and hands it to the plugin. Throws when
-  // the device cannot run its kernel; later failures finish the command.
-  void launch_now(const std::shared_ptr<PluginCommand>& command);
+  // the device cannot run its kernel; later failures finish the command. Call
+  // counted in launching_; `parked`: it waited in parked_ (see submit).
+  void launch_now(const std::shared_ptr<PluginCommand>& command, bool parked);
   // Hands `command` to the plugin with `arguments` (one per parameter) and,
-  // for a plugin that copies writable host spans back, `write_backs`. Call
-  // while serving; throws what launch() reported.
+  // for a plugin that copies writable host spans back, `write_backs`; marks
+  // it started. Call as launch_now; throws what launch() reported.
   void submit(const std::shared_ptr<PluginCommand>& command, void* program,
-              std::span<const dc_launch_argument_t> arguments, std::span<const dc_write_back_t> write_backs);
+              std::span<const dc_launch_argument_t> arguments, std::span<const dc_write_back_t> write_backs,
+              bool parked);
   // launch() is done launching: the end of a replace()'s wait, if it was the last.
   void stop_launching() noexcept;
   // Returns once every launch handed to the plugin has completed and its
@@ -90,18 +112,21 @@ class PluginAccelerator final : public Accelerator {
 
   const std::uint32_t device_;
   bool shares_host_ = false;
-  mutable std::shared_mutex serving_;  // shared: any use of module_; exclusive: replace()
+  // Shared: any use of module_ but launch()'s (pinned by launching_); exclusive:
+  // replace() and retire(), with launches parked.
+  mutable std::shared_mutex serving_;
   std::shared_ptr<PluginModule> module_;
   std::uint32_t backend_index_;
-  std::uint64_t generation_ = 0;  // guarded by serving_: versions served so far (programs prepared are per version)
-  std::string retired_;           // non-empty: gone after a reload
+  std::string retired_;  // non-empty: gone after a reload
   std::atomic<bool> swapping_{false};
-  // Launches handed to the plugin whose complete() call has not returned yet
-  // (the device outlives them: see wait_for_callbacks).
-  mutable std::atomic<int> in_plugin_{0};
-  std::mutex parking_mutex_;               // parked_, and parking_ changes
-  std::atomic<bool> parking_{false};       // a reload is under way: launches go to parked_
-  std::atomic<std::size_t> launching_{0};  // launch() calls past the parking check, not returned yet
+  // Launches handed to the plugin and not handed back yet (the device
+  // outlives them: see wait_for_callbacks). On a cache line of its own, as
+  // the plugin's threads count launches out while the submitting thread
+  // uses launching_ and parking_.
+  alignas(64) mutable std::atomic<int> in_plugin_{0};
+  alignas(64) std::mutex parking_mutex_;  // parked_, and parking_ changes
+  std::atomic<bool> parking_{false};      // a reload is under way: launches go to parked_
+  std::atomic<int> launching_{0};         // launch() calls past the parking check, not returned yet
   std::deque<std::shared_ptr<PluginCommand>> parked_;
   std::atomic<const DeviceInfo*> info_{nullptr};
   std::mutex infos_mutex_;
