@@ -63,9 +63,10 @@ class Execution {
   /// A handle that finishes after `continuation(result)` has run. The
   /// continuation runs on the thread that finishes this execution (keep it
   /// short): a device's own thread, or one launching or waiting on the same
-  /// device that reports its completion; or immediately if it already finished. It is skipped when this
-  /// execution fails; the new handle then carries that error. If the
-  /// continuation throws, the new handle's get() rethrows that exception.
+  /// device that reports its completion; or immediately if it already
+  /// finished. It is skipped when this execution fails; the new handle then
+  /// carries that error. If the continuation throws, the new handle's get()
+  /// rethrows that exception.
   [[nodiscard]] Execution then(std::function<void(const KernelResult&)> continuation) const;
 
   /// The shared state (for backends and tests).
