@@ -373,6 +373,9 @@ void OpenClDevice::download(void* memory, void* host, std::uint64_t bytes) {
 
 void OpenClDevice::launch(const dc_launch_t& launch) {
   check_argument_count(launch);
+  // A runtime that predates dc_backend_t::waiting would not tell of its
+  // waits; its launches come without complete_at (appended with it).
+  if (OpenClCompletion::of(launch).complete_at == nullptr) may_hold_back_.store(false, std::memory_order_relaxed);
   enqueue(launch);
   // Completions held back while this thread kept launching: reported here,
   // on its thread, after the queue lock (a continuation may launch again).
@@ -588,7 +591,7 @@ void OpenClDevice::marker_reached(const Marker& marker, cl_int status) noexcept 
     // While more work follows, with a marker of its own, and nobody waits,
     // the completions are held back: the next launch reports them on its
     // thread, or else the next marker reached here (see the class comment).
-    held_back = status >= 0 && markers_pending_ > 0 && waits_ == 0;
+    held_back = status >= 0 && markers_pending_ > 0 && waits_ == 0 && may_hold_back_.load(std::memory_order_relaxed);
     if (held_back) {
       reached_ = marker.covers;
       held_marks_.push_back({marker.covers, now});

@@ -232,6 +232,7 @@ class OpenClDevice {
   };
   std::deque<HeldMark> held_marks_;              // oldest first; those still covering a command in flight
   int waits_ = 0;                                // waits under way (see waiting()): nothing is held back
+  std::atomic<bool> may_hold_back_{true};        // false once a runtime without waiting() launched
   std::uint64_t dispatched_ = 0;                 // sequence of the last command handed to the driver
   std::uint64_t marked_ = 0;                     // sequence of the last command a marker covers
   std::atomic<std::size_t> markers_pending_{0};  // markers in the driver, not reached yet (changed under the lock)
