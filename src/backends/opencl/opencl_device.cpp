@@ -135,9 +135,9 @@ class OpenClDevice::NothingHeldBack {
 class OpenClLaunch {
  public:
   /// `queued_as`: its place among the commands that waited on its device.
-  OpenClLaunch(const dc_launch_t& launch, std::uint64_t queued_as)
+  OpenClLaunch(const dc_launch_t& launch, const OpenClCompletion& completion, std::uint64_t queued_as)
       : queued_as_(queued_as),
-        completion_(OpenClCompletion::of(launch)),
+        completion_(completion),
         geometry_(launch.geometry),
         argument_count_(launch.argument_count),
         cancel_requested_(launch.cancel_requested),
@@ -375,24 +375,24 @@ void OpenClDevice::launch(const dc_launch_t& launch) {
   check_argument_count(launch);
   // A runtime that predates dc_backend_t::waiting would not tell of its
   // waits; its launches come without complete_at (appended with it).
-  if (OpenClCompletion::of(launch).complete_at == nullptr) may_hold_back_.store(false, std::memory_order_relaxed);
-  enqueue(launch);
+  const OpenClCompletion command = OpenClCompletion::of(launch);
+  if (command.complete_at == nullptr) may_hold_back_.store(false, std::memory_order_relaxed);
+  enqueue(launch, command);
   // Completions held back while this thread kept launching: reported here,
   // on its thread, after the queue lock (a continuation may launch again).
   if (held_back_.load(std::memory_order_relaxed) != 0) report_held_back();
 }
 
-void OpenClDevice::enqueue(const dc_launch_t& launch) {
+void OpenClDevice::enqueue(const dc_launch_t& launch, const OpenClCompletion& command) {
   std::lock_guard lock(queue_mutex_);
   // A stale count (read without the completion lock) is safe: only
   // completions change it meanwhile, and they only make room.
   if (!waiting_.empty() || room(in_flight_count_.load(std::memory_order_relaxed)) == 0) {
-    waiting_.push_back(std::allocate_shared<OpenClLaunch>(Recycled<OpenClLaunch>{}, launch, ++queued_));
+    waiting_.push_back(std::allocate_shared<OpenClLaunch>(Recycled<OpenClLaunch>{}, launch, command, ++queued_));
     dispatch_waiting_locked();
     return;
   }
   // Straight to the driver: nothing waits before it, so nothing of it needs copying.
-  const OpenClCompletion command = OpenClCompletion::of(launch);
   if (launch.cancel_requested != nullptr && launch.cancel_requested(launch.completion_context) != 0) {
     command.cancelled();
     return;

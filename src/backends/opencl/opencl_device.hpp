@@ -134,8 +134,9 @@ class OpenClDevice {
   class NothingHeldBack;
   /// Waits that keep completions from being held back: `change` more (or fewer).
   void count_waits(int change) noexcept;
-  /// launch() without reporting held back completions: with the queue lock.
-  void enqueue(const dc_launch_t& launch);
+  /// launch() of `launch`, completed through `command`, without reporting
+  /// held back completions: with the queue lock.
+  void enqueue(const dc_launch_t& launch, const OpenClCompletion& command);
   /// Reports the completions held back, on the calling thread (no lock held).
   void report_held_back() noexcept;
   /// With the completion lock held: commands in flight not known to have finished.
