@@ -30,7 +30,11 @@ constexpr const char* kSource =
     "  for (int i = 0; i < iterations; ++i) v = v * 0.999f + 1.0f;\n"
     "  x[dc_global_id(0)] = v;\n"
     "}\n";
-constexpr int kShort = 200;
+// On each side of the long spin: few enough for the driver to take all at
+// once (its window, ~2 ms of measured work, can shrink to a few hundred
+// empty kernels on a loaded machine), and more than a completion marker's
+// spacing (at most 64) before it.
+constexpr int kShort = 100;
 constexpr int kLong = 40000000;  // about 70 ms on PoCL here
 
 // When the plugin reported a launch, on whichever thread.
@@ -169,8 +173,16 @@ class OpenClPluginTable : public ::testing::Test {
 
 TEST_F(OpenClPluginTable, ARuntimeThatTellsOfItsWaitsMayHaveCompletionsHeldBack) {
   // Nobody waits, so the short kernels' completions wait for the next
-  // launch (none comes) or the marker after the long spin.
-  EXPECT_LT(long_reported_after_a_short_one(sizeof(dc_launch_t)), std::chrono::milliseconds(20));
+  // launch (none comes) or the marker after the long spin. Holding back
+  // needs the driver to stay behind the launches; on a loaded machine one
+  // try may not show it, so up to three.
+  Clock::duration gap{};
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    gap = long_reported_after_a_short_one(sizeof(dc_launch_t));
+    if (gap < std::chrono::milliseconds(20)) return;
+  }
+  ADD_FAILURE() << "a short kernel's completion came " << std::chrono::duration<double, std::milli>(gap).count()
+                << " ms before the long one behind it, in each of 3 tries: nothing was held back";
 }
 
 TEST_F(OpenClPluginTable, AnOlderRuntimeNeverHasCompletionsHeldBack) {
