@@ -1,8 +1,9 @@
 // Launches on a plugin backend through dotcompute, against the same plugin's C
 // table driven by hand in the same process: what the runtime adds per launch
 // (argument checks, device choice, the execution state, the plugin device's
-// bookkeeping) on top of the plugin itself. The plugin is the example offload
-// plugin (an in-order queue on a thread of its own), built for this benchmark.
+// bookkeeping) on top of the plugin itself. The plugins: the example offload
+// plugin (an in-order queue on a thread of its own), and inline_plugin.cpp
+// (kernels run inside launch(): the runtime's own cost on one thread).
 #include <benchmark/benchmark.h>
 #include <dlfcn.h>
 
@@ -17,8 +18,6 @@
 
 namespace dotcompute::bench {
 namespace {
-
-const ExecutionOptions kOffload{.device = "offload:0", .local_size = {}};
 
 // The plugin's C table used directly: the "empty" sample's native code, one
 // launch per call, completions counted.
@@ -102,38 +101,53 @@ class RawPlugin {
   long launched_ = 0;
 };
 
-// Both sides are loaded and warmed before timing; the runtime loads its own copy.
+// Both sides are loaded and warmed before timing; the runtime loads its own
+// copy of the plugin at `path`, whose backend is `backend`.
 struct Setup {
-  Setup()
-      : runtime(Runtime::create([](RuntimeOptions& options) {
-          options.plugin_paths = {std::filesystem::path(OFFLOAD_PLUGIN).parent_path().string()};
-          options.backends = {"cpu", "offload"};
+  explicit Setup(const char* path = OFFLOAD_PLUGIN, const std::string& backend = "offload")
+      : runtime(Runtime::create([&](RuntimeOptions& options) {
+          options.plugin_paths = {std::filesystem::path(path).parent_path().string()};
+          options.backends = {"cpu", backend};
         })),
-        raw(OFFLOAD_PLUGIN) {
+        raw(path),
+        on{.device = backend + ":0", .local_size = {}} {
     require_sample_kernels();
-    runtime.orchestrator().execute(kOffload, "empty", Range(1)).wait();
+    runtime.orchestrator().execute(on, "empty", Range(1)).wait();
     raw.launch();
     raw.wait_all();
   }
   Runtime runtime;
   RawPlugin raw;
+  ExecutionOptions on;
 };
 
 void BM_PluginPipelinedEmptyLaunches(benchmark::State& state) {
   Setup s;
   measure_pipelined_launches(
-      state, 2000, [&] { return s.runtime.orchestrator().execute(kOffload, "empty", Range(1)); },
-      [&] { s.raw.launch(); }, [&] { s.raw.wait_all(); });
+      state, 2000, [&] { return s.runtime.orchestrator().execute(s.on, "empty", Range(1)); }, [&] { s.raw.launch(); },
+      [&] { s.raw.wait_all(); });
 }
 BENCHMARK(BM_PluginPipelinedEmptyLaunches)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 
 void BM_PluginSyncLaunchWait(benchmark::State& state) {
   Setup s;
   measure_sync_launches(
-      state, 200, [&] { return s.runtime.orchestrator().execute(kOffload, "empty", Range(1)); },
-      [&] { s.raw.launch(); }, [&] { s.raw.wait_all(); });
+      state, 200, [&] { return s.runtime.orchestrator().execute(s.on, "empty", Range(1)); }, [&] { s.raw.launch(); },
+      [&] { s.raw.wait_all(); });
 }
 BENCHMARK(BM_PluginSyncLaunchWait)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
+
+// The runtime alone: a plugin that runs each kernel inside launch() and
+// completes it there, so both sides are one thread doing all the work of a
+// launch, the runtime's submission and completion against the plugin's C
+// launch called by hand.
+void BM_PluginInlineLaunches(benchmark::State& state) {
+  Setup s(INLINE_PLUGIN, "inline");
+  measure_pipelined_launches(
+      state, 2000, [&] { return s.runtime.orchestrator().execute(s.on, "empty", Range(1)); }, [&] { s.raw.launch(); },
+      [&] { s.raw.wait_all(); });
+}
+BENCHMARK(BM_PluginInlineLaunches)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 
 }  // namespace
 }  // namespace dotcompute::bench
