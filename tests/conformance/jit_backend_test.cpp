@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <dotcompute/backend/driver_window.hpp>
 #include <dotcompute/dotcompute.hpp>
 #include <dotcompute/program_cache.hpp>
 #include <filesystem>
@@ -162,8 +163,10 @@ TEST_P(JitBackend, LongKernelsReachTheDriverAFewAtATime) {
   // 2 ms of it: with kernels of several milliseconds, two at a time.
   registry_.add_source(kSpinSource, "runtime/spin.dck");
   Buffer<float> x(2);
-  constexpr int kLong = 4000000;  // about 7 ms on PoCL here
-  for (int i = 0; i < 2; ++i) on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x).wait();  // measured
+  constexpr int kLong = 4000000;                                     // about 7 ms on PoCL here
+  for (std::size_t i = 0; i < DriverWindow::kRisesToConfirm; ++i) {  // measured
+    on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x).wait();
+  }
   std::vector<Execution> queued;
   for (int i = 0; i < 8; ++i) queued.push_back(on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x));
   queued[5].cancel();
@@ -267,10 +270,12 @@ TEST_P(JitBackend, AContinuationLaunchesWhileATransferWaitsForTheDriverWindow) {
   registry_.add_source("DC_KERNEL void nothing(int unused) {}", "runtime/nothing.dck");
   Buffer<float> x(2);
   Buffer<float> y(2);
-  on(*runtime_, backend().c_str(), "spin", Range(2), 1, y).wait();  // y's data now only on the device
-  on(*runtime_, backend().c_str(), "nothing", Range(1), 0).wait();  // built
-  constexpr int kLong = 4000000;                                    // about 7 ms on PoCL here
-  for (int i = 0; i < 2; ++i) on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x).wait();  // window: 2
+  on(*runtime_, backend().c_str(), "spin", Range(2), 1, y).wait();   // y's data now only on the device
+  on(*runtime_, backend().c_str(), "nothing", Range(1), 0).wait();   // built
+  constexpr int kLong = 4000000;                                     // about 7 ms on PoCL here
+  for (std::size_t i = 0; i < DriverWindow::kRisesToConfirm; ++i) {  // window: 2
+    on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x).wait();
+  }
   std::atomic<bool> launched{false};
   Execution launched_by_continuation;
   const Execution first = on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x);
