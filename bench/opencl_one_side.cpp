@@ -1,11 +1,12 @@
 // Pipelined empty launches on OpenCL, one side per process: through
-// dotcompute or by hand (the raw loop of dotcompute_opencl_bench). Prints the
+// dotcompute, by hand (the raw loop of dotcompute_opencl_bench), or through
+// the OpenCL plugin's C table without the runtime (DirectPlugin). Prints the
 // wall time per launch and the CPU time each thread of the process used per
 // launch, read from /proc/self/task, with its involuntary context switches:
 // where a launch's cost lands (the submitting thread, PoCL's workers, our
 // dispatcher). docs/performance.md, "Where a pipelined launch goes".
 //
-//   dotcompute_opencl_one_side raw|dotcompute [bursts of 2000 launches, default 200]
+//   dotcompute_opencl_one_side raw|plugin|dotcompute [bursts of 2000 launches, default 200]
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <sstream>
 #include <string>
 
+#include "direct_plugin.hpp"
 #include "raw_opencl.hpp"
 #include "sample_catalog.hpp"
 
@@ -76,13 +78,11 @@ void print_threads(const std::map<std::string, ThreadUse>& before, long launches
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   const std::string side = argc > 1 ? argv[1] : "";
   const int bursts = argc > 2 ? std::atoi(argv[2]) : 200;
-  if ((side != "raw" && side != "dotcompute") || bursts <= 0) {
-    std::fprintf(stderr, "usage: %s raw|dotcompute [bursts of %d launches]\n", argv[0], kBurst);
+  if ((side != "raw" && side != "plugin" && side != "dotcompute") || bursts <= 0) {
+    std::fprintf(stderr, "usage: %s raw|plugin|dotcompute [bursts of %d launches]\n", argv[0], kBurst);
     return 2;
   }
   (void)dotcompute::samples::find_sample("empty");  // links the sample kernels in
@@ -104,6 +104,18 @@ int main(int argc, char** argv) {
       clFinish(raw.queue());
     }
     clReleaseKernel(empty);
+  } else if (side == "plugin") {
+    const auto cache = std::filesystem::temp_directory_path() / "dotcompute_opencl_one_side";
+    dotcompute::bench::DirectPlugin plugin(OPENCL_PLUGIN, cache.string(), "empty", "DC_KERNEL void empty() {}\n");
+    plugin.launch();  // built and warm
+    plugin.wait_all();
+    threads_before = thread_use();
+    start = std::chrono::steady_clock::now();
+    start_cpu = thread_cpu_seconds();
+    for (int b = 0; b < bursts; ++b) {
+      for (int i = 0; i < kBurst; ++i) plugin.launch();
+      plugin.wait_all();
+    }
   } else {
     dotcompute::Runtime runtime = dotcompute::Runtime::create();
     const dotcompute::ExecutionOptions on{.device = "opencl", .local_size = {}};
@@ -122,4 +134,16 @@ int main(int argc, char** argv) {
               wall / static_cast<double>(launches) * 1e6,
               (thread_cpu_seconds() - start_cpu) / static_cast<double>(launches) * 1e6);
   print_threads(threads_before, launches);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
+    return 1;
+  }
 }
