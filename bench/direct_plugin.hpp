@@ -1,8 +1,9 @@
 // A backend plugin driven through its C table alone, the way the runtime
-// drives it but without the runtime: launches of one parameterless kernel on
-// device 0, counted as they complete, and waits that tell the plugin of
-// themselves (dc_backend_t::waiting). What a plugin's launch path costs by
-// itself (dotcompute_opencl_one_side plugin).
+// drives it but without the runtime: the raw side of the plugin benchmarks
+// (dotcompute_plugin_bench, dotcompute_opencl_one_side plugin). Launches of one
+// kernel on device 0 with one work-item and no arguments, counted as they
+// complete; waits that tell the plugin of themselves (dc_backend_t::waiting,
+// where it has one) and, like Execution::wait, spin briefly before blocking.
 //
 // Not thread-safe: one thread launches and waits. Completions may arrive on
 // any thread. Errors throw std::runtime_error with the plugin's message.
@@ -12,23 +13,26 @@
 
 #include <dotcompute/plugin_abi.h>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace dotcompute::bench {
 
 class DirectPlugin {
  public:
-  /// Loads and initialises the plugin in `file`, keeping compiled programs in
-  /// `cache_directory`; prepares `kernel` (no parameters) from `source`.
-  DirectPlugin(const std::string& file, const std::string& cache_directory, const char* kernel, const char* source)
-      : library_(dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL)) {
+  /// Loads and initialises the plugin in `file` (compiled programs kept in
+  /// `cache_directory`, "" for none) and prepares `kernel` on device 0. What
+  /// `kernel` points to (name, source, host code) must outlive this object.
+  DirectPlugin(const std::string& file, const std::string& cache_directory, const dc_kernel_t& kernel)
+      : library_(dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL)), kernel_(kernel) {
     if (library_ == nullptr) throw std::runtime_error(dlerror());
     try {
-      start(file, cache_directory, kernel, source);
+      start(file, cache_directory);
     } catch (...) {
       release();
       throw;
@@ -47,18 +51,26 @@ class DirectPlugin {
 
   /// Blocks until every launch so far has completed; throws if one failed.
   void wait_all() {
-    backend_->waiting(state_, 0, 1);
-    {
-      std::unique_lock lock(mutex_);
-      target_.store(launched_);  // sequentially consistent with completed(): one of the two sees the other
-      all_done_.wait(lock, [this] { return completed_.load() >= launched_; });
+    if (completed_.load() < launched_) {
+      if (backend_->waiting != nullptr) backend_->waiting(state_, 0, 1);
+      const auto spin_until = std::chrono::steady_clock::now() + kSpinBeforeBlocking;
+      while (completed_.load() < launched_ && std::chrono::steady_clock::now() < spin_until) {
+        std::this_thread::yield();
+      }
+      {
+        std::unique_lock lock(mutex_);
+        target_.store(launched_);  // sequentially consistent with completed(): one of the two sees the other
+        all_done_.wait(lock, [this] { return completed_.load() >= launched_; });
+      }
+      if (backend_->waiting != nullptr) backend_->waiting(state_, 0, 0);
     }
-    backend_->waiting(state_, 0, 0);
     if (failed_.load()) throw std::runtime_error("a launch failed");
   }
 
  private:
-  void start(const std::string& file, const std::string& cache_directory, const char* kernel, const char* source) {
+  static constexpr std::chrono::microseconds kSpinBeforeBlocking{50};  // as Execution::wait
+
+  void start(const std::string& file, const std::string& cache_directory) {
     auto* entry = reinterpret_cast<dc_plugin_entry_fn>(dlsym(library_, DC_PLUGIN_ENTRY_SYMBOL));
     if (entry == nullptr) throw std::runtime_error(file + " exports no " DC_PLUGIN_ENTRY_SYMBOL);
     table_ = entry();
@@ -69,11 +81,6 @@ class DirectPlugin {
     std::uint32_t devices = 0;
     check(backend_->device_count(state_, &devices, &message), message);
     if (devices == 0) throw std::runtime_error(file + ": no device");
-    kernel_.struct_size = sizeof kernel_;
-    kernel_.name = kernel;
-    kernel_.dimensions = 1;
-    kernel_.source = source;
-    kernel_.source_path = "bench/direct_plugin.dck";
     check(backend_->prepare_kernel(state_, 0, &kernel_, &launch_.program, &message), message);
     launch_.struct_size = sizeof launch_;
     for (int d = 0; d < 3; ++d) launch_.geometry.global[d] = launch_.geometry.local[d] = 1;
@@ -95,7 +102,8 @@ class DirectPlugin {
     }
     if (library_ != nullptr) dlclose(library_);
   }
-  static void check(dc_status_t status, const dc_message_t& message) {
+  static void check(dc_status_t status, dc_message_t& message) {
+    message.text[DC_MESSAGE_CAPACITY - 1] = '\0';
     if (status != DC_STATUS_OK) throw std::runtime_error(message.text[0] != '\0' ? message.text : "plugin call failed");
   }
   void completed(dc_status_t status) {
@@ -106,10 +114,10 @@ class DirectPlugin {
   }
 
   void* library_ = nullptr;
+  const dc_kernel_t kernel_;
   const dc_plugin_t* table_ = nullptr;
   void* state_ = nullptr;
   const dc_backend_t* backend_ = nullptr;
-  dc_kernel_t kernel_{};
   dc_launch_t launch_{};
   long launched_ = 0;
   std::atomic<long> completed_{0};

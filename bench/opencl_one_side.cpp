@@ -106,7 +106,13 @@ int run(int argc, char** argv) {
     clReleaseKernel(empty);
   } else if (side == "plugin") {
     const auto cache = std::filesystem::temp_directory_path() / "dotcompute_opencl_one_side";
-    dotcompute::bench::DirectPlugin plugin(OPENCL_PLUGIN, cache.string(), "empty", "DC_KERNEL void empty() {}\n");
+    dc_kernel_t empty{};
+    empty.struct_size = sizeof empty;
+    empty.name = "empty";
+    empty.dimensions = 1;
+    empty.source = "DC_KERNEL void empty() {}\n";
+    empty.source_path = "bench/opencl_one_side.dck";
+    dotcompute::bench::DirectPlugin plugin(OPENCL_PLUGIN, cache.string(), empty);
     plugin.launch();  // built and warm
     plugin.wait_all();
     threads_before = thread_use();
