@@ -373,8 +373,13 @@ void PluginAccelerator::handed_back() noexcept {
   if (in_plugin_.fetch_sub(1, std::memory_order_acq_rel) == 1) in_plugin_.notify_all();
 }
 
+// Without serving_: every caller holds a launch in the plugin (PluginCommand's
+// holders), so in_plugin_ is not 0 and replace() cannot swap module_ yet (it
+// waits for in_plugin_ to drain first). Taking serving_ here inverted the lock
+// order with a plugin that reports completions under a lock of its own (the
+// OpenCL device, a callback run inline under its queue lock) while a transfer
+// held serving_ and waited for that lock: ThreadSanitizer saw the cycle.
 void PluginAccelerator::waiting(bool begins) noexcept {
-  const ServingLock serving(*this);
   if (backend().waiting != nullptr) backend().waiting(module_->state(), device_, begins ? 1 : 0);
 }
 

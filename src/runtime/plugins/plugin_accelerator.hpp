@@ -57,7 +57,9 @@ class PluginAccelerator final : public Accelerator {
   /// A launch handed to the plugin is over: its complete() call has returned
   /// and no wait uses the device through it any more.
   void handed_back() noexcept;
-  /// A thread begins or ends waiting for a launch in the plugin (dc_backend_t::waiting).
+  /// A thread begins or ends waiting for a launch in the plugin
+  /// (dc_backend_t::waiting). Call only while holding a launch the plugin has
+  /// not handed back: that keeps the version served from changing.
   void waiting(bool begins) noexcept;
 
   // --- for PluginReplica and the device's memory pool ----------------------
