@@ -292,6 +292,38 @@ TEST_P(JitBackend, AContinuationLaunchesWhileATransferWaitsForTheDriverWindow) {
   for (const Execution& execution : queued) EXPECT_NO_THROW(execution.wait());
 }
 
+TEST_P(JitBackend, AContinuationLaunchesFromACompletionTheDriverReportsAtOnce) {
+  // An empty range reaches the driver as nothing. Launched behind a short
+  // spin, its completion comes from a marker command enqueued once the spin
+  // is done, on an idle queue: PoCL then at times completes the marker, and
+  // runs its callback, inside the call that registers that callback (here a
+  // few times in 1000 rounds). A continuation launching on the same device
+  // from there must find the device's queue free: this test used to hang
+  // in most runs.
+  registry_.add_source(kSpinSource, "runtime/spin.dck");
+  registry_.add_source("DC_KERNEL void nothing(int unused) {}", "runtime/nothing.dck");
+  Buffer<float> x(2);
+  on(*runtime_, backend().c_str(), "nothing", Range(1), 0).wait();  // both built
+  on(*runtime_, backend().c_str(), "spin", Range(2), 1, x).wait();
+  for (int round = 0; round < 1000; ++round) {
+    (void)on(*runtime_, backend().c_str(), "spin", Range(2), 20000, x);  // about 40 us on PoCL here
+    const Execution empty = on(*runtime_, backend().c_str(), "nothing", Range(0), 0);
+    std::atomic<bool> launched{false};
+    Execution launched_by_continuation;
+    const Execution continued = empty.then([&](const KernelResult&) {
+      launched_by_continuation = on(*runtime_, backend().c_str(), "nothing", Range(1), 0);
+      launched = true;
+    });
+    const auto deadline = SteadyClock::now() + std::chrono::seconds(20);
+    while (!continued.is_done() && SteadyClock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+    ASSERT_TRUE(continued.is_done()) << "round " << round << ": the continuation's launch never returned";
+    ASSERT_TRUE(launched);
+    EXPECT_NO_THROW(launched_by_continuation.wait());
+  }
+}
+
 TEST_P(JitBackend, ARuntimeEndsOnlyOnceItsDriverCallbacksHaveReturned) {
   // A waiter is woken before the driver's thread leaves the callback that
   // completed the work; here that thread goes on to run a continuation. The

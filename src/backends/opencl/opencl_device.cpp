@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 #include <span>
+#include <utility>
 
 #include "dotcompute/backend/recycled.hpp"
 #include "dotcompute/kernel_definition.hpp"
@@ -410,16 +411,25 @@ void OpenClDevice::enqueue(const dc_launch_t& launch, const OpenClCompletion& co
 
 namespace {
 
-struct MarkerContext {
-  OpenClDevice* device;
-  OpenClDevice::Marker marker;
-};
+// Set while this thread registers a marker's callback, under the device's
+// queue lock: a driver may call back right there when the marker has been
+// reached already (PoCL does). Completions reported there would run
+// continuations under that lock, and one launching on the device again
+// would deadlock; the dispatcher reports them instead.
+thread_local bool registering_callback = false;
 
 void CL_CALLBACK on_marker(cl_event event, cl_int status, void* user) {
-  auto* context = static_cast<MarkerContext*>(user);
-  context->device->marker_reached(context->marker, status);
-  delete context;
+  auto* callback = static_cast<OpenClDevice::MarkerCallback*>(user);
+  const auto now = std::chrono::steady_clock::now();
   clReleaseEvent(event);
+  if (registering_callback) {
+    callback->status = status;
+    callback->reached_at = now;
+    callback->device->reached_early(callback);
+    return;
+  }
+  callback->device->marker_reached(callback->marker, status, now);
+  delete callback;
 }
 
 }  // namespace
@@ -546,14 +556,16 @@ void OpenClDevice::arm_marker(const Marker& covered) {
 
 void OpenClDevice::watch(cl_event event, const Marker& covered) {
   // Not under completion_mutex_: the driver may run the callback right here.
-  auto* context = new (std::nothrow) MarkerContext{this, covered};
+  auto* callback = new (std::nothrow) MarkerCallback{this, covered};
+  registering_callback = true;
   const cl_int error =
-      context != nullptr ? clSetEventCallback(event, CL_COMPLETE, &on_marker, context) : CL_OUT_OF_HOST_MEMORY;
+      callback != nullptr ? clSetEventCallback(event, CL_COMPLETE, &on_marker, callback) : CL_OUT_OF_HOST_MEMORY;
+  registering_callback = false;
   if (error == CL_SUCCESS) {
     clFlush(context_->queue);
     return;
   }
-  delete context;
+  delete callback;
   clReleaseEvent(event);
   lost_marker(error);
 }
@@ -578,9 +590,17 @@ void OpenClDevice::lost_marker(cl_int error) {
   completed_.notify_all();
 }
 
-void OpenClDevice::marker_reached(const Marker& marker, cl_int status) noexcept {
-  const auto now = std::chrono::steady_clock::now();
+void OpenClDevice::reached_early(MarkerCallback* callback) noexcept {
+  std::lock_guard lock(completion_mutex_);
+  callback->next = reached_early_;
+  reached_early_ = callback;
+  completed_.notify_all();
+}
+
+void OpenClDevice::marker_reached(const Marker& marker, cl_int status,
+                                  std::chrono::steady_clock::time_point now) noexcept {
   bool wake = true;
+  std::uint64_t finished_up_to = 0;
   // A marker covers at most kMaxMarkerInterval commands; any more are taken in turns.
   std::array<Finished, kMaxMarkerInterval> finished;  // NOLINT: filled as far as `count`
   std::size_t count = 0;
@@ -593,11 +613,16 @@ void OpenClDevice::marker_reached(const Marker& marker, cl_int status) noexcept 
     // thread, or else the next marker reached here (see the class comment).
     held_back = status >= 0 && markers_pending_ > 0 && waits_ == 0 && may_hold_back_.load(std::memory_order_relaxed);
     if (held_back) {
-      reached_ = marker.covers;
-      held_marks_.push_back({marker.covers, now});
+      if (marker.covers > reached_) {  // a later marker may have come first (see reached_early)
+        reached_ = marker.covers;
+        held_marks_.push_back({marker.covers, now});
+      }
       update_counts_locked();
     } else {
-      count = take_finished_locked(marker.covers, now, finished);
+      // With those of later markers held back before it came: nothing stays
+      // held back without a marker pending, which would report it.
+      finished_up_to = std::max(marker.covers, reached_);
+      count = take_finished_locked(finished_up_to, now, finished);
     }
     ++callbacks_running_;
     rearm_ = markers_pending_ == 0 && !in_flight_.empty();
@@ -605,8 +630,12 @@ void OpenClDevice::marker_reached(const Marker& marker, cl_int status) noexcept 
     wake = !held_back || rearm_ || backlog_;
     // The covered commands ran in order, from when the first was dispatched
     // or the previous marker was reached (whichever came later) until now.
-    if (status >= 0) window_.measured(now - std::max(marker.first_dispatched, last_marker_reached_), marker.count);
-    last_marker_reached_ = now;
+    // (A marker that came after a later one measures nothing.)
+    if (marker.covers > measured_) {
+      if (status >= 0) window_.measured(now - std::max(marker.first_dispatched, last_marker_reached_), marker.count);
+      last_marker_reached_ = now;
+      measured_ = marker.covers;
+    }
   }
   // A driver failure marks the whole batch: the in-order queue fails every
   // command after the failing one, so the marker's status speaks for them.
@@ -616,7 +645,7 @@ void OpenClDevice::marker_reached(const Marker& marker, cl_int status) noexcept 
     }
     if (count < finished.size()) break;
     std::lock_guard lock(completion_mutex_);
-    count = take_finished_locked(marker.covers, now, finished);
+    count = take_finished_locked(finished_up_to, now, finished);
   }
   // The dispatcher (re-arm, backlog), drains and synchronize(), after the
   // completions: the quickest way to a waiting caller. Woken even with
@@ -705,11 +734,19 @@ void OpenClDevice::pump() {
 
 void OpenClDevice::dispatcher_main() {
   for (;;) {
+    MarkerCallback* reached = nullptr;
     {
       std::unique_lock lock(completion_mutex_);
-      completed_.wait(lock, [this] { return stopping_ || rearm_ || (backlog_ && room(unfinished_locked()) > 0); });
-      if (stopping_) return;
+      completed_.wait(lock, [this] {
+        return stopping_ || rearm_ || reached_early_ != nullptr || (backlog_ && room(unfinished_locked()) > 0);
+      });
+      if (stopping_) return;  // never with a marker reached early: it is pending until reported
       rearm_ = false;
+      reached = std::exchange(reached_early_, nullptr);
+    }
+    while (reached != nullptr) {  // newest first: marker_reached() takes them in any order
+      const std::unique_ptr<MarkerCallback> callback(std::exchange(reached, reached->next));
+      marker_reached(callback->marker, callback->status, callback->reached_at);
     }
     pump();  // dispatches the backlog and arms the next marker
   }

@@ -121,9 +121,22 @@ class OpenClDevice {
     std::size_t count = 0;     // commands covered that no earlier marker covers
     std::chrono::steady_clock::time_point first_dispatched;
   };
+  /// A marker's callback registration: owned by the driver until it calls back.
+  struct MarkerCallback {
+    OpenClDevice* device;
+    Marker marker;
+    cl_int status = CL_SUCCESS;  // once reached
+    std::chrono::steady_clock::time_point reached_at;
+    MarkerCallback* next = nullptr;  // in reached_early_
+  };
   /// Called from the driver's callback when a completion marker is reached
-  /// (any thread; never takes the queue lock).
-  void marker_reached(const Marker& marker, cl_int status) noexcept;
+  /// at `reached_at`, on a thread that holds none of this device's locks.
+  /// Markers may come out of order.
+  void marker_reached(const Marker& marker, cl_int status, std::chrono::steady_clock::time_point reached_at) noexcept;
+  /// Called from the driver's callback when it runs inside the call that
+  /// registers it (the marker had been reached already), under the queue
+  /// lock: the dispatcher calls marker_reached() for it, then deletes it.
+  void reached_early(MarkerCallback* callback) noexcept;
 
  private:
   struct Program {
@@ -211,8 +224,9 @@ class OpenClDevice {
   std::unordered_map<std::string, Program> programs_;  // by full source text
 
   // Lock order: queue_mutex_, then completion_mutex_. Driver callbacks only
-  // ever take completion_mutex_; the only OpenCL calls made under it are the
-  // non-blocking marker enqueue and its callback registration.
+  // ever take completion_mutex_, and report completions holding neither (one
+  // run inside its registration, under queue_mutex_, leaves that to the
+  // dispatcher: see reached_early). No OpenCL call is made under completion_mutex_.
   std::mutex queue_mutex_;  // waiting_, the order in which commands reach the driver, clSetKernelArg
   std::deque<std::shared_ptr<OpenClLaunch>> waiting_;
   std::uint64_t queued_ = 0;  // commands put in waiting_ so far
@@ -238,6 +252,8 @@ class OpenClDevice {
   std::uint64_t marked_ = 0;                     // sequence of the last command a marker covers
   std::atomic<std::size_t> markers_pending_{0};  // markers in the driver, not reached yet (changed under the lock)
   std::size_t callbacks_running_ = 0;            // marker_reached() calls past their first step
+  MarkerCallback* reached_early_ = nullptr;      // see reached_early(): newest first, for the dispatcher
+  std::uint64_t measured_ = 0;                   // the last command covered by a marker the window measured
   bool rearm_ = false;                           // the last pending marker was reached with commands uncovered
   bool backlog_ = false;                         // waiting_ was left non-empty
   bool destroying_ = false;                      // the destructor waits for the callbacks running
@@ -246,7 +262,8 @@ class OpenClDevice {
   std::chrono::steady_clock::time_point last_marker_reached_;
   DriverWindow window_;  // measured from each marker: its commands' time in the driver
   // Moves the software queue along when driver completions make room (driver
-  // callbacks cannot: they must not take the queue lock). Idle without a backlog.
+  // callbacks cannot: they must not take the queue lock), and reports the
+  // markers reached early. Idle without a backlog.
   std::thread dispatcher_;
 };
 
