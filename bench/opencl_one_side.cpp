@@ -112,14 +112,15 @@ int run(int argc, char** argv) {
     empty.dimensions = 1;
     empty.source = "DC_KERNEL void empty() {}\n";
     empty.source_path = "bench/opencl_one_side.dck";
-    dotcompute::bench::DirectPlugin plugin(OPENCL_PLUGIN, cache.string(), empty);
-    plugin.launch();  // built and warm
+    dotcompute::bench::DirectPlugin plugin(OPENCL_PLUGIN, cache.string());
+    void* program = plugin.prepare(empty);
+    plugin.launch(program);  // built and warm
     plugin.wait_all();
     threads_before = thread_use();
     start = std::chrono::steady_clock::now();
     start_cpu = thread_cpu_seconds();
     for (int b = 0; b < bursts; ++b) {
-      for (int i = 0; i < kBurst; ++i) plugin.launch();
+      for (int i = 0; i < kBurst; ++i) plugin.launch(program);
       plugin.wait_all();
     }
   } else {

@@ -12,37 +12,10 @@
 
 #include "direct_plugin.hpp"
 #include "paired.hpp"
+#include "plugins/plugin_kernel.hpp"
 
 namespace dotcompute::bench {
 namespace {
-
-// The "empty" sample's native code, as the plugin's C table takes it.
-class EmptyKernel {
- public:
-  EmptyKernel() : definition_(KernelRegistry::global().get("empty")) {
-    descriptor_.struct_size = sizeof descriptor_;
-    descriptor_.name = "empty";
-    descriptor_.dimensions = 1;
-    descriptor_.host_code = definition_.get();
-    descriptor_.run_host_chunk = &run_chunk;
-  }
-  [[nodiscard]] const dc_kernel_t& descriptor() const noexcept { return descriptor_; }
-
- private:
-  static void run_chunk(const void* host_code, const void* const* values, const dc_work_geometry_t* geometry,
-                        std::uint64_t begin, std::uint64_t end) {
-    cpu::LaunchArgs args{};
-    args.values = values;
-    for (int d = 0; d < 3; ++d) {
-      args.geometry.global[d] = geometry->global[d];
-      args.geometry.local[d] = geometry->local[d];
-    }
-    static_cast<const KernelDefinition*>(host_code)->cpu_entry(args, cpu::WorkChunk{begin, end});
-  }
-
-  std::shared_ptr<const KernelDefinition> definition_;
-  dc_kernel_t descriptor_{};
-};
 
 // Both sides are loaded and warmed before timing; the runtime loads its own
 // copy of the plugin at `path`, whose backend is `backend`.
@@ -52,23 +25,27 @@ struct Setup {
           options.plugin_paths = {std::filesystem::path(path).parent_path().string()};
           options.backends = {"cpu", backend};
         })),
-        raw(path, "", empty.descriptor()),
+        empty(*KernelRegistry::global().get("empty")),
+        raw(path, "", backend),
+        raw_empty(raw.prepare(empty.descriptor())),
         on{.device = backend + ":0", .local_size = {}} {
     require_sample_kernels();
     runtime.orchestrator().execute(on, "empty", Range(1)).wait();
-    raw.launch();
+    raw.launch(raw_empty);
     raw.wait_all();
   }
+  void raw_launch() { raw.launch(raw_empty); }
   Runtime runtime;
-  EmptyKernel empty;
+  runtime::PluginKernel empty;  // the "empty" sample, as the plugin's C table takes it
   DirectPlugin raw;
+  void* raw_empty;
   ExecutionOptions on;
 };
 
 void BM_PluginPipelinedEmptyLaunches(benchmark::State& state) {
   Setup s;
   measure_pipelined_launches(
-      state, 2000, [&] { return s.runtime.orchestrator().execute(s.on, "empty", Range(1)); }, [&] { s.raw.launch(); },
+      state, 2000, [&] { return s.runtime.orchestrator().execute(s.on, "empty", Range(1)); }, [&] { s.raw_launch(); },
       [&] { s.raw.wait_all(); });
 }
 BENCHMARK(BM_PluginPipelinedEmptyLaunches)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
@@ -76,7 +53,7 @@ BENCHMARK(BM_PluginPipelinedEmptyLaunches)->Unit(benchmark::kMillisecond)->MinTi
 void BM_PluginSyncLaunchWait(benchmark::State& state) {
   Setup s;
   measure_sync_launches(
-      state, 200, [&] { return s.runtime.orchestrator().execute(s.on, "empty", Range(1)); }, [&] { s.raw.launch(); },
+      state, 200, [&] { return s.runtime.orchestrator().execute(s.on, "empty", Range(1)); }, [&] { s.raw_launch(); },
       [&] { s.raw.wait_all(); });
 }
 BENCHMARK(BM_PluginSyncLaunchWait)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
@@ -88,7 +65,7 @@ BENCHMARK(BM_PluginSyncLaunchWait)->Unit(benchmark::kMillisecond)->MinTime(2.0)-
 void BM_PluginInlineLaunches(benchmark::State& state) {
   Setup s(INLINE_PLUGIN, "inline");
   measure_pipelined_launches(
-      state, 2000, [&] { return s.runtime.orchestrator().execute(s.on, "empty", Range(1)); }, [&] { s.raw.launch(); },
+      state, 2000, [&] { return s.runtime.orchestrator().execute(s.on, "empty", Range(1)); }, [&] { s.raw_launch(); },
       [&] { s.raw.wait_all(); });
 }
 BENCHMARK(BM_PluginInlineLaunches)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();

@@ -154,3 +154,39 @@ TEST(Cli, PluginsShowsWhatLoadedAndWhyTheRestWasSkipped) {
 }
 
 }  // namespace
+
+TEST(Cli, BenchMeasuresEveryDeviceAgainstARawBaseline) {
+  // The suite's plugin folder brings the example offload plugin; OpenCL's comes where PoCL is installed.
+  const std::string path = std::string("DOTCOMPUTE_PLUGIN_PATH=") + DOTCOMPUTE_TEST_PLUGINS + " ";
+  const Outcome text = cli_with(path, "bench --size 4096 --repeat 2");
+  EXPECT_EQ(text.status, 0) << text.output;
+  EXPECT_CONTAINS(text.output, "medians of 2 alternating rounds");
+  EXPECT_CONTAINS(text.output, "\ncpu:0  raw: a hand-written spinning thread team");
+  EXPECT_CONTAINS(text.output, "  launch + wait, 64K items ");
+  EXPECT_CONTAINS(text.output, "\noffload:0  raw: the plugin's C table without the runtime (");
+  EXPECT_CONTAINS(text.output, "  pipelined launches, 1 item ");
+  EXPECT_CONTAINS(text.output, "  vector_add, 4K floats ");
+  EXPECT_EQ(text.output.find("FAILED"), std::string::npos) << text.output;
+  if (cli("devices").output.find("opencl:0") != std::string::npos) {
+    EXPECT_CONTAINS(text.output, "\nopencl:0  raw: the plugin's C table without the runtime (");
+  }
+  const Outcome json = cli("bench --device cpu --size 1000 --repeat 1 --json");
+  EXPECT_EQ(json.status, 0) << json.output;
+  EXPECT_EQ(json.output.rfind("{\"rounds\":1,\"devices\":[{\"device\":\"cpu:0\",\"baseline\":", 0), 0u) << json.output;
+  for (const char* field : {"\"measure\":\"vector_add, 1000 floats\"", "\"dotcompute_seconds\":", "\"raw_seconds\":",
+                            "\"time_ratio\":", "\"raw_gigabytes_per_second\":", "\"failures\":[]}"}) {
+    EXPECT_CONTAINS(json.output, field);
+  }
+}
+
+TEST(Cli, BenchRejectsAnUnknownDeviceAndASizeVectorAddCannotTake) {
+  const Outcome device = cli("bench --device nosuch:0");
+  EXPECT_EQ(device.status, 2);
+  EXPECT_CONTAINS(device.output, "dotcompute: bench: no device 'nosuch:0' (devices: cpu:0");
+  const Outcome size = cli("bench --size 3000000000");
+  EXPECT_EQ(size.status, 2);
+  EXPECT_CONTAINS(size.output, "dotcompute: bench: --size must be between 1 and 2147483647");
+  EXPECT_EQ(cli("bench --size 0").status, 2);
+  EXPECT_EQ(cli("bench --repeat 0").status, 2);
+  EXPECT_EQ(cli("bench now").status, 2);
+}

@@ -41,6 +41,7 @@ int command_devices(const Arguments& arguments);
 int command_kernels(const Arguments& arguments);
 int command_run(const Arguments& arguments);
 int command_demo(const Arguments& arguments);
+int command_bench(const Arguments& arguments);
 int command_cache(const Arguments& arguments);
 int command_plugins(const Arguments& arguments);
 

@@ -1,4 +1,5 @@
-// dotcompute: list devices and kernels, run a sample kernel, run the demo.
+// dotcompute: list devices and kernels, run a sample kernel, run the demo,
+// measure each device against a raw baseline.
 // Exit status: 0 success, 1 a failure (wrong result, device error), 2 a usage
 // error (unknown command, flag, kernel or device; bad value).
 #include <algorithm>
@@ -20,6 +21,9 @@ constexpr const char* kUsage =
     "  run KERNEL [--size N] [--device D] [--repeat K] [--json]\n"
     "                                 run a sample kernel, print timing, throughput, checksum\n"
     "  demo [--json]                  run every sample on every device and check the results\n"
+    "  bench [--device D] [--size N] [--repeat K] [--json]\n"
+    "                                 launch cost and vector_add bandwidth on each device (or D),\n"
+    "                                 side by side with a raw baseline: K rounds, N floats\n"
     "  cache info|clear [--json]      the on-disk cache of compiled device programs\n"
     "  plugins [--json]               plugins found, loaded or skipped and why\n"
     "\n"
@@ -47,10 +51,14 @@ int main(int argc, char** argv) {
       return command_run(parse_arguments(command, args, {"--json", "--size", "--device", "--repeat"}));
     }
     if (command == "demo") return command_demo(parse_arguments(command, args, {"--json"}));
+    if (command == "bench") {
+      return command_bench(parse_arguments(command, args, {"--json", "--size", "--device", "--repeat"}));
+    }
     if (command == "cache") return command_cache(parse_arguments(command, args, {"--json"}));
     if (command == "plugins") return command_plugins(parse_arguments(command, args, {"--json"}));
     if (command.empty()) throw UsageError("no command given");
-    throw UsageError("unknown command '" + command + "' (commands: devices, kernels, run, demo, cache, plugins)");
+    throw UsageError("unknown command '" + command +
+                     "' (commands: devices, kernels, run, demo, bench, cache, plugins)");
   } catch (const UsageError& error) {
     std::cerr << "dotcompute: " << error.what() << "\n";
     if (command.empty()) std::cerr << kUsage;

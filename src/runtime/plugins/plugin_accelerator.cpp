@@ -11,6 +11,7 @@
 #include "dotcompute/backend/recycled.hpp"
 #include "dotcompute/errors.hpp"
 #include "plugin_command.hpp"
+#include "plugin_kernel.hpp"
 
 namespace dotcompute::runtime {
 
@@ -51,87 +52,20 @@ DeviceType device_type(std::int32_t type) {
   }
 }
 
-// Runs native host code for a plugin device (dc_kernel_t::run_host_chunk).
-void run_host_chunk(const void* host_code, const void* const* values, const dc_work_geometry_t* geometry,
-                    std::uint64_t begin, std::uint64_t end);
-
 }  // namespace
 
 /// A kernel prepared for one device, and the descriptor the plugin was given.
 struct PluginProgram {
-  const KernelDefinition* address = nullptr;   // the definition it was prepared for (its programs_ key)
-  std::shared_ptr<const KernelSource> source;  // keeps descriptor.source valid
-  std::string name;
-  cpu::KernelEntry cpu_entry = nullptr;
-  std::vector<std::string> parameter_names;
-  std::vector<dc_kernel_parameter_t> parameters;
-  std::string cuda_targets;  // "sm_80 sm_90": the source's CUDA fatbin holds these
-  dc_kernel_binary_t cuda_fatbin{};
-  dc_kernel_t descriptor{};
+  explicit PluginProgram(const KernelDefinition& definition) : address(&definition), kernel(definition) {}
+
+  const KernelDefinition* address;  // the definition it was prepared for (its programs_ key)
+  PluginKernel kernel;
   void* program = nullptr;
   std::string unsupported;  // why the device cannot run it ("" when program is set)
   std::string build_error;  // the plugin's DC_STATUS_COMPILATION_ERROR message, reported by every launch
-
-  [[nodiscard]] bool describes(const KernelDefinition& kernel) const noexcept {
-    return kernel.name == name && kernel.cpu_entry == cpu_entry && kernel.source == source;
-  }
 };
 
 namespace {
-
-void run_host_chunk(const void* host_code, const void* const* values, const dc_work_geometry_t* geometry,
-                    std::uint64_t begin, std::uint64_t end) {
-  const auto* program = static_cast<const PluginProgram*>(host_code);
-  cpu::LaunchArgs args{};
-  args.values = values;
-  for (int d = 0; d < 3; ++d) {
-    args.geometry.global[d] = geometry->global[d];
-    args.geometry.local[d] = geometry->local[d];
-  }
-  program->cpu_entry(args, cpu::WorkChunk{begin, end});
-}
-
-std::unique_ptr<PluginProgram> describe_kernel(const KernelDefinition& kernel) {
-  auto program = std::make_unique<PluginProgram>();
-  program->source = kernel.source;
-  program->name = kernel.name;
-  program->cpu_entry = kernel.cpu_entry;
-  for (const auto& parameter : kernel.parameters) program->parameter_names.push_back(parameter.name);
-  for (std::size_t i = 0; i < kernel.parameters.size(); ++i) {
-    const KernelParameter& parameter = kernel.parameters[i];
-    program->parameters.push_back({program->parameter_names[i].c_str(),
-                                   parameter.kind == ParameterKind::buffer ? DC_PARAMETER_BUFFER : DC_PARAMETER_SCALAR,
-                                   static_cast<std::int32_t>(parameter.type),
-                                   static_cast<std::int32_t>(parameter.access)});
-  }
-  dc_kernel_t& d = program->descriptor;
-  d.struct_size = sizeof(dc_kernel_t);
-  d.name = program->name.c_str();
-  d.dimensions = static_cast<std::uint32_t>(kernel.dimensions);
-  d.parameter_count = static_cast<std::uint32_t>(program->parameters.size());
-  d.parameters = program->parameters.data();
-  d.source = kernel.source ? kernel.source->text.c_str() : nullptr;
-  d.source_path = kernel.source ? kernel.source->path.c_str() : nullptr;
-  if (kernel.cpu_entry != nullptr) {
-    d.host_code = program.get();
-    d.run_host_chunk = &run_host_chunk;
-  }
-  if (kernel.source && !kernel.source->cuda.image.empty()) {
-    for (const int architecture : kernel.source->cuda.architectures) {
-      program->cuda_targets += (program->cuda_targets.empty() ? "sm_" : " sm_") + std::to_string(architecture);
-    }
-    program->cuda_fatbin = {"cuda-fatbin", program->cuda_targets.c_str(), kernel.source->cuda.image.data(),
-                            kernel.source->cuda.image.size()};
-    d.binary_count = 1;
-    d.binaries = &program->cuda_fatbin;
-  }
-  return program;
-}
-
-static_assert(static_cast<int>(ScalarType::int32) == DC_SCALAR_INT32 &&
-              static_cast<int>(ScalarType::float64) == DC_SCALAR_FLOAT64 &&
-              static_cast<int>(Access::read_only) == DC_ACCESS_READ_ONLY &&
-              static_cast<int>(Access::write_only) == DC_ACCESS_WRITE_ONLY);
 
 // Upstream of an own-memory plugin device's pool: the plugin's allocate/release.
 class PluginMemoryAllocator final : public MemoryAllocator {
@@ -264,10 +198,10 @@ void PluginAccelerator::check_usable() const {
 PluginProgram& PluginAccelerator::program_for(const KernelDefinition& kernel) const {
   // Launches of one kernel in a row find it here, without the lock.
   PluginProgram* last = last_program_.load(std::memory_order_acquire);
-  if (last != nullptr && last->address == &kernel && last->describes(kernel)) return *last;
+  if (last != nullptr && last->address == &kernel && last->kernel.describes(kernel)) return *last;
   std::lock_guard lock(programs_mutex_);
   auto& slot = programs_[&kernel];
-  if (!slot || !slot->describes(kernel)) prepare_locked(slot, kernel);
+  if (!slot || !slot->kernel.describes(kernel)) prepare_locked(slot, kernel);
   last_program_.store(slot.get(), std::memory_order_release);
   return *slot;
 }
@@ -280,11 +214,11 @@ void PluginAccelerator::prepare_locked(std::unique_ptr<PluginProgram>& slot, con
     backend().release_kernel(module_->state(), device_, slot->program);
   }
   if (slot) replaced_programs_.push_back(std::move(slot));  // another thread may be reading it (last_program_)
-  slot = describe_kernel(kernel);
-  slot->address = &kernel;
+  slot = std::make_unique<PluginProgram>(kernel);
   dc_message_t message{};
   void* program = nullptr;
-  const dc_status_t status = backend().prepare_kernel(module_->state(), device_, &slot->descriptor, &program, &message);
+  const dc_status_t status =
+      backend().prepare_kernel(module_->state(), device_, &slot->kernel.descriptor(), &program, &message);
   if (status == DC_STATUS_OK && program != nullptr) {
     slot->program = program;
   } else if (status == DC_STATUS_OK) {
