@@ -23,10 +23,10 @@ void BM_ExecuteComposedVsHandWired(benchmark::State& state) {
   constexpr int kBatch = 1000;
   PairedSamples samples;
   for (auto _ : state) {
-    const double dc = PairedSamples::seconds([&] {
+    const double dc = seconds_taken([&] {
       for (int i = 0; i < kBatch; ++i) through_services.execute("empty", Range(1)).wait();
     });
-    const double raw = PairedSamples::seconds([&] {
+    const double raw = seconds_taken([&] {
       for (int i = 0; i < kBatch; ++i) hand_wired.execute("empty", Range(1)).wait();
     });
     samples.add(dc, raw);

@@ -125,12 +125,12 @@ void BM_CudaVectorAdd256M(benchmark::State& state) {
   PairedSamples samples;
   std::vector<double> copies;
   for (auto _ : state) {
-    const double dc = PairedSamples::seconds(run);
-    const double raw = PairedSamples::seconds([&] {
+    const double dc = seconds_taken(run);
+    const double raw = seconds_taken([&] {
       driver().cuLaunchKernel(add, n / 256, 1, 1, 256, 1, 1, 0, s.stream, parameters, nullptr);
       s.sync();
     });
-    copies.push_back(PairedSamples::seconds([&] {
+    copies.push_back(seconds_taken([&] {
       driver().cuMemcpyDtoDAsync(rc, ra, bytes, s.stream);
       s.sync();
     }));
@@ -167,14 +167,14 @@ void BM_CudaTransfer256MiB(benchmark::State& state) {
   ok(driver().cuMemAlloc(&raw_device, bytes), "cuMemAlloc");
   PairedSamples samples;
   for (auto _ : state) {
-    const double dc = PairedSamples::seconds([&] {
+    const double dc = seconds_taken([&] {
       if (mode == 1) {
         s.device->download(*replica, host, bytes);
       } else {
         s.device->upload(*replica, host, bytes);
       }
     });
-    const double raw = PairedSamples::seconds([&] {
+    const double raw = seconds_taken([&] {
       if (mode == 1) {
         driver().cuMemcpyDtoHAsync(pinned, raw_device, bytes, s.stream);
       } else {

@@ -20,10 +20,10 @@ void empty_round_trips(benchmark::State& state, long items, int batch) {
   const std::function<void(unsigned, unsigned)> nothing = [](unsigned, unsigned) {};
   PairedSamples samples;
   for (auto _ : state) {
-    const double dc = PairedSamples::seconds([&] {
+    const double dc = seconds_taken([&] {
       for (int i = 0; i < batch; ++i) orchestrator.execute("empty", Range(items)).wait();
     });
-    const double raw = PairedSamples::seconds([&] {
+    const double raw = seconds_taken([&] {
       for (int i = 0; i < batch; ++i) team.run(nothing);
     });
     samples.add(dc, raw);

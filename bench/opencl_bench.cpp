@@ -73,8 +73,8 @@ void BM_OpenClVectorAddResident16M(benchmark::State& state) {
   const std::size_t local = 256;  // what dotcompute picks for this range
   PairedSamples samples;
   for (auto _ : state) {
-    const double dc = PairedSamples::seconds(run);
-    const double raw = PairedSamples::seconds([&] {
+    const double dc = seconds_taken(run);
+    const double raw = seconds_taken([&] {
       clEnqueueNDRangeKernel(s.raw.queue(), add, 1, nullptr, &global, &local, 0, nullptr, nullptr);
       clFinish(s.raw.queue());
     });
@@ -102,8 +102,8 @@ void BM_OpenClFirstLaunchNewProcess(benchmark::State& state) {
   spawn_and_wait(raw_cached);          // fills PoCL's cache for the raw source
   PairedSamples samples;
   for (auto _ : state) {
-    const double dc = PairedSamples::seconds([&] { spawn_and_wait(through_dotcompute); });
-    const double raw = PairedSamples::seconds([&] { spawn_and_wait(raw_cached); });
+    const double dc = seconds_taken([&] { spawn_and_wait(through_dotcompute); });
+    const double raw = seconds_taken([&] { spawn_and_wait(raw_cached); });
     samples.add(dc, raw);
   }
   samples.report_latency(state, 1);

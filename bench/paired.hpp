@@ -14,6 +14,7 @@
 #include <dotcompute/dotcompute.hpp>
 
 #include "sample_catalog.hpp"
+#include "timing.hpp"
 
 namespace dotcompute::bench {
 
@@ -25,13 +26,6 @@ inline void require_sample_kernels() {
 
 class PairedSamples {
  public:
-  template <class F>
-  static double seconds(F&& f) {
-    const auto start = std::chrono::steady_clock::now();
-    f();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  }
-
   void add(double dotcompute_seconds, double raw_seconds) {
     dotcompute_.push_back(dotcompute_seconds);
     raw_.push_back(raw_seconds);
@@ -69,11 +63,6 @@ class PairedSamples {
   }
 
  private:
-  static double median(std::vector<double> values) {
-    if (values.empty()) return 0;
-    std::nth_element(values.begin(), values.begin() + static_cast<long>(values.size() / 2), values.end());
-    return values[values.size() / 2];
-  }
   std::vector<double> dotcompute_;
   std::vector<double> raw_;
 };
@@ -92,7 +81,7 @@ void measure_pipelined_launches(benchmark::State& state, int batch, Launch launc
   PairedSamples submit_cpu;
   for (auto _ : state) {
     double dc_cpu = 0;
-    const double dc = PairedSamples::seconds([&] {
+    const double dc = seconds_taken([&] {
       const double start = PairedSamples::thread_cpu_seconds();
       Execution last;
       for (int i = 0; i < batch; ++i) last = launch();
@@ -100,7 +89,7 @@ void measure_pipelined_launches(benchmark::State& state, int batch, Launch launc
       last.wait();
     });
     double raw_cpu = 0;
-    const double raw = PairedSamples::seconds([&] {
+    const double raw = seconds_taken([&] {
       const double start = PairedSamples::thread_cpu_seconds();
       for (int i = 0; i < batch; ++i) raw_launch();
       raw_cpu = PairedSamples::thread_cpu_seconds() - start;
@@ -117,10 +106,10 @@ template <class Launch, class RawLaunch, class RawWait>
 void measure_sync_launches(benchmark::State& state, int batch, Launch launch, RawLaunch raw_launch, RawWait raw_wait) {
   PairedSamples samples;
   for (auto _ : state) {
-    const double dc = PairedSamples::seconds([&] {
+    const double dc = seconds_taken([&] {
       for (int i = 0; i < batch; ++i) launch().wait();
     });
-    const double raw = PairedSamples::seconds([&] {
+    const double raw = seconds_taken([&] {
       for (int i = 0; i < batch; ++i) {
         raw_launch();
         raw_wait();

@@ -16,14 +16,14 @@ void BM_PoolAllocateFreeHit(benchmark::State& state) {
   constexpr int kBatch = 10000;
   PairedSamples samples;
   for (auto _ : state) {
-    const double dc = PairedSamples::seconds([&] {
+    const double dc = seconds_taken([&] {
       for (int i = 0; i < kBatch; ++i) {
         void* block = pool.allocate(bytes);
         benchmark::DoNotOptimize(block);
         pool.deallocate(block, bytes);
       }
     });
-    const double raw = PairedSamples::seconds([&] {
+    const double raw = seconds_taken([&] {
       for (int i = 0; i < kBatch; ++i) {
         void* block = std::malloc(bytes);
         benchmark::DoNotOptimize(block);

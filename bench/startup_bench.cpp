@@ -15,8 +15,8 @@ void BM_CliDevicesStartup(benchmark::State& state) {
   const std::vector<std::string> trivial = {TRIVIAL_PROGRAM};
   PairedSamples samples;
   for (auto _ : state) {
-    const double dc = PairedSamples::seconds([&] { spawn_and_wait(devices); });
-    const double raw = PairedSamples::seconds([&] { spawn_and_wait(trivial); });
+    const double dc = seconds_taken([&] { spawn_and_wait(devices); });
+    const double raw = seconds_taken([&] { spawn_and_wait(trivial); });
     samples.add(dc, raw);
   }
   ::unsetenv("DOTCOMPUTE_BACKENDS");

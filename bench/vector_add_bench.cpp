@@ -6,18 +6,10 @@
 #include <thread>
 
 #include "paired.hpp"
-#include "raw_spin_team.hpp"
+#include "raw_vector_add.hpp"
 
 namespace dotcompute::bench {
 namespace {
-
-void raw_vector_add(RawSpinTeam& team, int n, const float* a, const float* b, float* c) {
-  team.run([=](unsigned index, unsigned threads) {
-    const long begin = static_cast<long>(n) * index / threads;
-    const long end = static_cast<long>(n) * (index + 1) / threads;
-    for (long i = begin; i < end; ++i) c[i] = a[i] + b[i];
-  });
-}
 
 void BM_VectorAdd16M(benchmark::State& state) {
   constexpr int n = 1 << 24;
@@ -32,11 +24,10 @@ void BM_VectorAdd16M(benchmark::State& state) {
   std::vector<float> raw_a(n, 1.0f), raw_b(n, 2.0f), raw_c(n);
   PairedSamples samples;
   for (auto _ : state) {
-    const double dc = PairedSamples::seconds([&] {
+    const double dc = seconds_taken([&] {
       runtime.orchestrator().execute("vector_add", Range(n), n, std::as_const(a), std::as_const(b), c).wait();
     });
-    const double raw =
-        PairedSamples::seconds([&] { raw_vector_add(team, n, raw_a.data(), raw_b.data(), raw_c.data()); });
+    const double raw = seconds_taken([&] { raw_vector_add(team, n, raw_a.data(), raw_b.data(), raw_c.data()); });
     samples.add(dc, raw);
   }
   benchmark::DoNotOptimize(c.host_read()[n - 1] + raw_c[n - 1]);

@@ -7,7 +7,6 @@
 // (OpenCL, CUDA, any plugin), the same plugin's C table driven without the
 // runtime (bench/direct_plugin.hpp), with the kernel it would be given.
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -25,28 +24,15 @@
 #include "json_writer.hpp"
 #include "plugins/plugin_kernel.hpp"
 #include "raw_vector_add.hpp"
+#include "timing.hpp"
 
 namespace dotcompute::cli {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 constexpr int kSyncLaunches = 100;        // launch + wait, per round
 constexpr int kPipelinedLaunches = 1000;  // launched, then one wait, per round
 constexpr std::size_t kDefaultElements = std::size_t{1} << 24;
-
-template <class F>
-double seconds(F&& f) {
-  const auto start = Clock::now();
-  f();
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> values) {
-  std::nth_element(values.begin(), values.begin() + static_cast<long>(values.size() / 2), values.end());
-  return values[values.size() / 2];
-}
 
 // "16M", "64K" or "1000": an element count as people write it.
 std::string count_text(std::size_t n) {
@@ -65,12 +51,12 @@ struct Figure {
   /// One round: `dotcompute_side` and `raw_side` each do `operations`, the raw one first if `raw_first`.
   template <class Dotcompute, class Raw>
   void measure(bool raw_first, int operations, Dotcompute&& dotcompute_side, Raw&& raw_side) {
-    if (raw_first) raw.push_back(seconds(raw_side) / operations);
-    dotcompute.push_back(seconds(dotcompute_side) / operations);
-    if (!raw_first) raw.push_back(seconds(raw_side) / operations);
+    if (raw_first) raw.push_back(bench::seconds_taken(raw_side) / operations);
+    dotcompute.push_back(bench::seconds_taken(dotcompute_side) / operations);
+    if (!raw_first) raw.push_back(bench::seconds_taken(raw_side) / operations);
   }
-  [[nodiscard]] double dotcompute_seconds() const { return median(dotcompute); }
-  [[nodiscard]] double raw_seconds() const { return median(raw); }
+  [[nodiscard]] double dotcompute_seconds() const { return bench::median(dotcompute); }
+  [[nodiscard]] double raw_seconds() const { return bench::median(raw); }
   /// dotcompute's time over the raw one's: below 1, dotcompute is faster.
   [[nodiscard]] double time_ratio() const { return dotcompute_seconds() / raw_seconds(); }
   [[nodiscard]] std::string format(double per_operation) const {
@@ -110,7 +96,7 @@ class CpuRaw final : public RawSide {
   }
   void launch_empty() override { team_.run(nothing_); }
   void wait() override {}
-  void vector_add() override { raw_vector_add(team_, a_.size(), a_.data(), b_.data(), c_.data()); }
+  void vector_add() override { bench::raw_vector_add(team_, a_.size(), a_.data(), b_.data(), c_.data()); }
   [[nodiscard]] bool vector_add_correct() override { return all_threes(c_); }
 
  private:

@@ -1,8 +1,8 @@
 #include "raw_vector_add.hpp"
 
-namespace dotcompute::cli {
+namespace dotcompute::bench {
 
-void raw_vector_add(bench::RawSpinTeam& team, std::size_t n, const float* a, const float* b, float* c) {
+void raw_vector_add(RawSpinTeam& team, std::size_t n, const float* a, const float* b, float* c) {
   team.run([=](unsigned index, unsigned threads) {
     const std::size_t begin = n * index / threads;
     const std::size_t end = n * (index + 1) / threads;
@@ -10,4 +10,4 @@ void raw_vector_add(bench::RawSpinTeam& team, std::size_t n, const float* a, con
   });
 }
 
-}  // namespace dotcompute::cli
+}  // namespace dotcompute::bench
