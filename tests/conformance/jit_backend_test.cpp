@@ -3,6 +3,14 @@
 // disk across runtimes, keep buffers coherent with the CPU backend, and cancel
 // work still waiting in front of the driver. Each test runs once per backend
 // and is skipped, with the backend's own reason, where it has no device.
+//
+// Built a second time as cuda_stand_in_conformance_tests, for CUDA only,
+// against the suite's stand-in driver and NVRTC (tests/cuda/stand_in_*.cpp):
+// a "GPU" whose streams run asynchronously on threads of their own, so that
+// the CUDA plugin's queue, driver window, completions and cancellation run
+// for real on machines without a GPU or the CUDA toolkit. The stand-in
+// driver runs the kernels it knows by name (their code is C++ there); the
+// stand-in NVRTC compiles nothing.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -16,6 +24,13 @@
 
 #include "sample_catalog.hpp"
 
+#ifdef DOTCOMPUTE_STAND_IN_CUDA_DRIVER
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <stdexcept>
+#endif
+
 namespace dotcompute {
 namespace {
 
@@ -23,9 +38,33 @@ namespace fs = std::filesystem;
 
 #define EXPECT_CONTAINS(text, fragment) EXPECT_NE(std::string(text).find(fragment), std::string::npos) << (text)
 
+#ifdef DOTCOMPUTE_STAND_IN_CUDA_DRIVER
+// Loads the stand-in driver before any runtime (the plugin's
+// dlopen("libcuda.so.1") then finds it) and has the plugin load the stand-in
+// NVRTC; why the stand-ins cannot run the current test ("" when they can).
+std::string stand_in_skip_reason() {
+  static const bool loaded = [] {
+    setenv("DOTCOMPUTE_NVRTC_LIBRARY", DOTCOMPUTE_STAND_IN_NVRTC, 1);
+    return dlopen(DOTCOMPUTE_STAND_IN_CUDA_DRIVER, RTLD_NOW | RTLD_GLOBAL) != nullptr;
+  }();
+  if (!loaded) throw std::runtime_error("cannot load the stand-in driver " DOTCOMPUTE_STAND_IN_CUDA_DRIVER);
+  const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  if (test.starts_with("BuildErrorsNameTheKernelSourceLineAndDevice")) {
+    return "the stand-in NVRTC compiles nothing, so it finds no errors";
+  }
+  if (test.starts_with("AReplacedKernelSourceRunsItsNewCode")) {
+    return "the stand-in driver runs kernels by name: it cannot tell one version of put's code from another";
+  }
+  return "";
+}
+#endif
+
 class JitBackend : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+#ifdef DOTCOMPUTE_STAND_IN_CUDA_DRIVER
+    if (const std::string reason = stand_in_skip_reason(); !reason.empty()) GTEST_SKIP() << reason;
+#endif
     ASSERT_NE(samples::find_sample("scale"), nullptr);
     std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::replace(name.begin(), name.end(), '/', '_');
@@ -383,8 +422,13 @@ TEST_P(JitBackend, ArgumentAndWorkGroupErrorsComeBeforeAnythingRuns) {
                ArgumentError);
 }
 
+#ifdef DOTCOMPUTE_STAND_IN_CUDA_DRIVER
+INSTANTIATE_TEST_SUITE_P(StandInDriver, JitBackend, ::testing::Values("cuda"),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) { return param_info.param; });
+#else
 INSTANTIATE_TEST_SUITE_P(Backends, JitBackend, ::testing::Values("opencl", "cuda"),
                          [](const ::testing::TestParamInfo<std::string>& param_info) { return param_info.param; });
+#endif
 
 }  // namespace
 }  // namespace dotcompute

@@ -1,23 +1,39 @@
 // A stand-in for the CUDA driver (libcuda.so.1), for testing the CUDA plugin
 // on machines without a GPU: one "GPU" of compute capability 9.0 whose memory
-// is host memory, whose streams run every operation at once, and which
-// runs no kernel code except two it knows by name:
-//   dc_entry_scale(geometry, int n, float factor, float* x): x[i] *= factor;
-//   dc_entry_poke(...): faults, leaving the context broken as a real
-//   illegal-address fault does (every later stream operation fails with 700).
+// is host memory.
+//
+// Streams are asynchronous, as a GPU's are: each is a thread that runs what
+// is queued on it in order, after the call that queued it has returned.
+// Events are reached when that thread gets to them. A copy between device
+// memory and host memory that is not page-locked (neither registered nor
+// from cuMemHostAlloc) waits for the stream and is done when the call
+// returns, as the real driver's is.
+//
+// It runs no GPU code. The kernels it knows by name (their entry points'
+// C++ equivalents are in run_kernel below) run on the stream's thread; a
+// launch of any other kernel fails at once with CUDA_ERROR_NOT_SUPPORTED.
+// poke(offset, x) faults, leaving the context broken as a real
+// illegal-address fault does: every later stream operation fails with 700.
+//
 // It also counts what the plugin asked of it (stand_in_cuda_counters), so a
 // test can tell which path a transfer took. Test code only: tests load it
 // before the plugin does, and the plugin's dlopen("libcuda.so.1") then finds
 // it by its soname.
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <functional>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "stand_in_driver.hpp"
@@ -39,21 +55,24 @@ namespace {
 constexpr CUresult kSuccess = 0;
 constexpr CUresult kInvalidValue = 1;
 constexpr CUresult kOutOfMemory = 2;
+constexpr CUresult kNotReady = 600;
 constexpr CUresult kIllegalAddress = 700;
+constexpr CUresult kNotSupported = 801;
 
 struct Function {
   std::string name;
 };
 
-struct Registered {
+struct HostBlock {
   const char* start;
   std::size_t bytes;
+  bool registered;  // cuMemHostRegister'ed (else from cuMemHostAlloc)
 };
 
 // Never destroyed: the host pool unpins its blocks during static destruction.
 struct State {
   std::mutex mutex;
-  std::vector<Registered> registered;      // host blocks cuMemHostRegister'ed
+  std::vector<HostBlock> page_locked;      // host memory the "GPU" may copy from or to on its own
   std::list<Function> functions;           // handed out by cuModuleGetFunction
   std::atomic<CUresult> sticky{kSuccess};  // a fault's error, returned by every later stream operation
 };
@@ -62,24 +81,157 @@ State& state() {
   return *instance;
 }
 
-int context_token, stream_token;
+int context_token;
 
-bool is_registered(const void* host, std::size_t bytes) {
+// One stream: operations run in order on a thread of its own.
+class Stream {
+ public:
+  Stream() : worker_([this] { run(); }) {}
+  ~Stream() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    changed_.notify_all();
+    worker_.join();  // runs what is left first
+  }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  // Queues `operation`; the number of operations queued so far.
+  std::uint64_t enqueue(std::function<void()> operation) {
+    std::uint64_t queued = 0;
+    {
+      std::lock_guard lock(mutex_);
+      operations_.push_back(std::move(operation));
+      queued = ++queued_;
+    }
+    changed_.notify_all();
+    return queued;
+  }
+  [[nodiscard]] std::uint64_t queued() {
+    std::lock_guard lock(mutex_);
+    return queued_;
+  }
+  [[nodiscard]] bool reached(std::uint64_t operation) {
+    std::lock_guard lock(mutex_);
+    return done_ >= operation;
+  }
+  void wait_for(std::uint64_t operation) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return done_ >= operation; });
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [this] { return stopping_ || !operations_.empty(); });
+      if (operations_.empty()) return;
+      std::function<void()> operation = std::move(operations_.front());
+      operations_.pop_front();
+      lock.unlock();
+      operation();
+      lock.lock();
+      ++done_;
+      changed_.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::function<void()>> operations_;
+  std::uint64_t queued_ = 0;  // operations queued so far
+  std::uint64_t done_ = 0;    // operations run so far (the first done_ of them)
+  bool stopping_ = false;
+  std::thread worker_;  // last: starts once the rest is ready
+};
+
+// Where a stream was when an event was recorded on it.
+struct Event {
+  Stream* stream = nullptr;
+  std::uint64_t after = 0;  // reached once the stream ran this many operations
+};
+
+// The page-locked block holding [host, host + bytes), if any.
+std::optional<HostBlock> page_locked_block(const void* host, std::size_t bytes) {
   const auto* address = static_cast<const char*>(host);
   std::lock_guard lock(state().mutex);
-  return std::any_of(state().registered.begin(), state().registered.end(), [&](const Registered& block) {
+  const auto found = std::find_if(state().page_locked.begin(), state().page_locked.end(), [&](const HostBlock& block) {
     return block.start <= address && address + bytes <= block.start + block.bytes;
   });
-}
-
-CUresult copy(void* to, const void* from, std::size_t bytes, const void* host) {
-  if (state().sticky.load() != kSuccess) return state().sticky.load();
-  (is_registered(host, bytes) ? stand_in_cuda_counters()->pinned_copies : stand_in_cuda_counters()->pageable_copies)++;
-  std::memmove(to, from, bytes);
-  return kSuccess;
+  if (found == state().page_locked.end()) return std::nullopt;
+  return *found;
 }
 
 void* as_pointer(CUdeviceptr pointer) { return reinterpret_cast<void*>(static_cast<std::uintptr_t>(pointer)); }
+
+// A copy between device memory and `host`: run by the stream when the host
+// memory is page-locked, else after everything queued so far, before returning.
+CUresult host_copy(void* to, const void* from, std::size_t bytes, const void* host, void* stream) {
+  if (state().sticky.load() != kSuccess) return state().sticky.load();
+  const std::optional<HostBlock> block = page_locked_block(host, bytes);
+  (block && block->registered ? stand_in_cuda_counters()->pinned_copies : stand_in_cuda_counters()->pageable_copies)++;
+  auto& queue = *static_cast<Stream*>(stream);
+  const std::uint64_t queued = queue.enqueue([=] { std::memmove(to, from, bytes); });
+  if (!block) queue.wait_for(queued);
+  return kSuccess;
+}
+
+// A kernel's parameters as cuLaunchKernel found them (it reads them before returning).
+struct Launch {
+  const Function* function;
+  unsigned long long global[3];
+  unsigned char arguments[4][8];  // scalars and device pointers, as the entry point takes them
+
+  template <class T>
+  [[nodiscard]] T argument(int i) const {
+    T value;
+    std::memcpy(&value, arguments[i], sizeof value);
+    return value;
+  }
+  template <class T>
+  [[nodiscard]] T* buffer(int i) const {
+    return static_cast<T*>(as_pointer(argument<CUdeviceptr>(i)));
+  }
+};
+
+// The kernels it runs, by entry point, and how many arguments each takes (-1: unknown).
+int argument_count(const std::string& entry) {
+  if (entry == "dc_entry_nothing" || entry == "dc_entry_twice" || entry == "dc_entry_inc") return 1;
+  if (entry == "dc_entry_spin" || entry == "dc_entry_poke") return 2;
+  if (entry == "dc_entry_scale") return 3;
+  if (entry == "dc_entry_vector_add") return 4;
+  return -1;
+}
+
+void run_kernel(const Launch& launch) {
+  const std::string& entry = launch.function->name;
+  const unsigned long long items = launch.global[0] * launch.global[1] * launch.global[2];
+  const auto first = [&](int n) { return std::min<unsigned long long>(static_cast<unsigned>(std::max(n, 0)), items); };
+  if (entry == "dc_entry_scale") {  // scale(int n, float factor, float* x)
+    float* x = launch.buffer<float>(2);
+    for (unsigned long long i = 0; i < first(launch.argument<int>(0)); ++i) x[i] *= launch.argument<float>(1);
+  } else if (entry == "dc_entry_vector_add") {  // vector_add(int n, const float* a, const float* b, float* c)
+    const float* a = launch.buffer<float>(1);
+    const float* b = launch.buffer<float>(2);
+    float* c = launch.buffer<float>(3);
+    for (unsigned long long i = 0; i < first(launch.argument<int>(0)); ++i) c[i] = a[i] + b[i];
+  } else if (entry == "dc_entry_spin") {  // spin(int iterations, float* x): the loop runs for real
+    float* x = launch.buffer<float>(1);
+    for (unsigned long long item = 0; item < items; ++item) {
+      float v = 0.0f;
+      for (int i = 0; i < launch.argument<int>(0); ++i) v = v * 0.999f + 1.0f;
+      x[item] = v;
+    }
+  } else if (entry == "dc_entry_twice") {  // twice(float* x)
+    for (unsigned long long i = 0; i < items; ++i) launch.buffer<float>(0)[i] *= 2.0f;
+  } else if (entry == "dc_entry_inc") {  // inc(int* x)
+    for (unsigned long long i = 0; i < items; ++i) launch.buffer<int>(0)[i] += 1;
+  } else if (entry == "dc_entry_poke") {  // poke(long offset, float* x): an illegal address
+    state().sticky.store(kIllegalAddress);
+  }
+}
 
 }  // namespace
 
@@ -98,11 +250,15 @@ STAND_IN CUresult cuDriverGetVersion(int* version) {
   return kSuccess;
 }
 STAND_IN CUresult cuGetErrorName(CUresult error, const char** name) {
-  *name = error == kIllegalAddress ? "CUDA_ERROR_ILLEGAL_ADDRESS" : "CUDA_ERROR_STAND_IN";
+  *name = error == kIllegalAddress ? "CUDA_ERROR_ILLEGAL_ADDRESS"
+          : error == kNotSupported ? "CUDA_ERROR_NOT_SUPPORTED"
+                                   : "CUDA_ERROR_STAND_IN";
   return kSuccess;
 }
 STAND_IN CUresult cuGetErrorString(CUresult error, const char** text) {
-  *text = error == kIllegalAddress ? "an illegal memory access was encountered" : "stand-in driver error";
+  *text = error == kIllegalAddress ? "an illegal memory access was encountered"
+          : error == kNotSupported ? "the stand-in driver cannot run this kernel"
+                                   : "stand-in driver error";
   return kSuccess;
 }
 STAND_IN CUresult cuDeviceGetCount(int* count) {
@@ -159,22 +315,42 @@ STAND_IN CUresult cuDevicePrimaryCtxRetain(void** context, int) {
 }
 STAND_IN CUresult cuCtxSetCurrent(void*) { return kSuccess; }
 STAND_IN CUresult cuStreamCreate(void** stream, unsigned) {
-  *stream = &stream_token;
+  *stream = new Stream;
   return kSuccess;
 }
-STAND_IN CUresult cuStreamDestroy_v2(void*) { return kSuccess; }
-STAND_IN CUresult cuStreamSynchronize(void*) { return state().sticky.load(); }
+STAND_IN CUresult cuStreamDestroy_v2(void* stream) {
+  delete static_cast<Stream*>(stream);
+  return kSuccess;
+}
+STAND_IN CUresult cuStreamSynchronize(void* stream) {
+  auto& queue = *static_cast<Stream*>(stream);
+  queue.wait_for(queue.queued());
+  return state().sticky.load();
+}
 STAND_IN CUresult cuEventCreate(void** event, unsigned) {
-  *event = new int(0);
+  *event = new Event;
   return kSuccess;
 }
 STAND_IN CUresult cuEventDestroy_v2(void* event) {
-  delete static_cast<int*>(event);
+  delete static_cast<Event*>(event);
   return kSuccess;
 }
-STAND_IN CUresult cuEventRecord(void*, void*) { return state().sticky.load(); }
-STAND_IN CUresult cuEventSynchronize(void*) { return state().sticky.load(); }
-STAND_IN CUresult cuEventQuery(void*) { return state().sticky.load(); }
+STAND_IN CUresult cuEventRecord(void* event, void* stream) {
+  if (state().sticky.load() != kSuccess) return state().sticky.load();
+  auto& queue = *static_cast<Stream*>(stream);
+  *static_cast<Event*>(event) = Event{&queue, queue.queued()};
+  return kSuccess;
+}
+STAND_IN CUresult cuEventSynchronize(void* handle) {
+  const Event& event = *static_cast<Event*>(handle);
+  if (event.stream != nullptr) event.stream->wait_for(event.after);
+  return state().sticky.load();
+}
+STAND_IN CUresult cuEventQuery(void* handle) {
+  const Event& event = *static_cast<Event*>(handle);
+  if (event.stream != nullptr && !event.stream->reached(event.after)) return kNotReady;
+  return state().sticky.load();
+}
 STAND_IN CUresult cuModuleLoadData(void** module, const void* image) {
   if (image == nullptr) return kInvalidValue;
   *module = new int(0);
@@ -190,25 +366,22 @@ STAND_IN CUresult cuModuleGetFunction(void** function, void*, const char* name) 
   return kSuccess;
 }
 STAND_IN CUresult cuLaunchKernel(void* function, unsigned grid_x, unsigned grid_y, unsigned grid_z, unsigned block_x,
-                                 unsigned block_y, unsigned block_z, unsigned, void*, void** parameters, void**) {
+                                 unsigned block_y, unsigned block_z, unsigned, void* stream, void** parameters,
+                                 void**) {
   if (state().sticky.load() != kSuccess) return state().sticky.load();
-  stand_in_cuda_counters()->launches++;
-  const std::string& name = static_cast<Function*>(function)->name;
+  Launch launch{static_cast<const Function*>(function), {}, {}};
+  const int arguments = argument_count(launch.function->name);
+  if (arguments < 0) return kNotSupported;
   const auto* global = static_cast<const unsigned long long*>(parameters[0]);
   const unsigned long long threads[3] = {std::size_t{grid_x} * block_x, std::size_t{grid_y} * block_y,
                                          std::size_t{grid_z} * block_z};
   for (int d = 0; d < 3; ++d) {
     if (threads[d] < global[d]) return kInvalidValue;  // the grid must cover the range
+    launch.global[d] = global[d];
   }
-  if (name == "dc_entry_scale") {
-    const int n = *static_cast<const int*>(parameters[1]);
-    const float factor = *static_cast<const float*>(parameters[2]);
-    auto* x = static_cast<float*>(as_pointer(*static_cast<const CUdeviceptr*>(parameters[3])));
-    const auto count = std::min<unsigned long long>(static_cast<unsigned long long>(std::max(n, 0)), global[0]);
-    for (unsigned long long i = 0; i < count; ++i) x[i] *= factor;
-  } else if (name == "dc_entry_poke") {
-    state().sticky.store(kIllegalAddress);
-  }
+  for (int i = 0; i < arguments; ++i) std::memcpy(launch.arguments[i], parameters[i + 1], 8);
+  stand_in_cuda_counters()->launches++;
+  static_cast<Stream*>(stream)->enqueue([launch] { run_kernel(launch); });
   return kSuccess;
 }
 STAND_IN CUresult cuMemAlloc_v2(CUdeviceptr* pointer, std::size_t bytes) {
@@ -225,39 +398,45 @@ STAND_IN CUresult cuMemGetInfo_v2(std::size_t* free, std::size_t* total) {
   *free = *total = std::size_t{1} << 30;
   return kSuccess;
 }
-STAND_IN CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr device, const void* host, std::size_t bytes, void*) {
-  return copy(as_pointer(device), host, bytes, host);
+STAND_IN CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr device, const void* host, std::size_t bytes, void* stream) {
+  return host_copy(as_pointer(device), host, bytes, host, stream);
 }
-STAND_IN CUresult cuMemcpyDtoHAsync_v2(void* host, CUdeviceptr device, std::size_t bytes, void*) {
-  return copy(host, as_pointer(device), bytes, host);
+STAND_IN CUresult cuMemcpyDtoHAsync_v2(void* host, CUdeviceptr device, std::size_t bytes, void* stream) {
+  return host_copy(host, as_pointer(device), bytes, host, stream);
 }
-STAND_IN CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr to, CUdeviceptr from, std::size_t bytes, void*) {
+STAND_IN CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr to, CUdeviceptr from, std::size_t bytes, void* stream) {
   if (state().sticky.load() != kSuccess) return state().sticky.load();
-  std::memmove(as_pointer(to), as_pointer(from), bytes);
+  static_cast<Stream*>(stream)->enqueue([=] { std::memmove(as_pointer(to), as_pointer(from), bytes); });
   return kSuccess;
 }
 STAND_IN CUresult cuMemHostAlloc(void** pointer, std::size_t bytes, unsigned) {
   *pointer = std::malloc(bytes);
   if (*pointer == nullptr) return kOutOfMemory;
+  std::lock_guard lock(state().mutex);
+  state().page_locked.push_back({static_cast<const char*>(*pointer), bytes, false});
   stand_in_cuda_counters()->staging_allocations++;
   return kSuccess;
 }
 STAND_IN CUresult cuMemFreeHost(void* pointer) {
+  {
+    std::lock_guard lock(state().mutex);
+    std::erase_if(state().page_locked, [&](const HostBlock& block) { return block.start == pointer; });
+  }
   std::free(pointer);
   return kSuccess;
 }
 STAND_IN CUresult cuMemHostRegister_v2(void* pointer, std::size_t bytes, unsigned) {
   std::lock_guard lock(state().mutex);
-  state().registered.push_back({static_cast<const char*>(pointer), bytes});
+  state().page_locked.push_back({static_cast<const char*>(pointer), bytes, true});
   stand_in_cuda_counters()->host_registers++;
   return kSuccess;
 }
 STAND_IN CUresult cuMemHostUnregister(void* pointer) {
   std::lock_guard lock(state().mutex);
-  const auto found = std::find_if(state().registered.begin(), state().registered.end(),
-                                  [&](const Registered& block) { return block.start == pointer; });
-  if (found == state().registered.end()) return kInvalidValue;
-  state().registered.erase(found);
+  const auto found = std::find_if(state().page_locked.begin(), state().page_locked.end(),
+                                  [&](const HostBlock& block) { return block.registered && block.start == pointer; });
+  if (found == state().page_locked.end()) return kInvalidValue;
+  state().page_locked.erase(found);
   stand_in_cuda_counters()->host_unregisters++;
   return kSuccess;
 }
