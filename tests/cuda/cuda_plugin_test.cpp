@@ -104,6 +104,34 @@ TEST_F(CudaPlugin, PinnedBlocksMoveInOneCopyAndPageableSpansThroughStaging) {
   EXPECT_EQ(pageable.back(), 3.0f);
 }
 
+TEST_F(CudaPlugin, ABurstOfLaunchesCompletesThroughAFewEvents) {
+  KernelRegistry registry;
+  registry.add_source("DC_KERNEL void nothing(int unused) {}", "runtime/nothing.dck");
+  registry.add_source(
+      "DC_KERNEL void spin(int iterations, DC_GLOBAL float* x) {\n"
+      "  float v = 0.0f;\n"
+      "  for (int i = 0; i < iterations; ++i) v = v * 0.999f + 1.0f;\n"
+      "  x[dc_global_id(0)] = v;\n"
+      "}\n",
+      "runtime/spin.dck");
+  Runtime runtime = Runtime::create([&registry](RuntimeOptions& o) {
+    o.backends = {"cpu", "cuda"};
+    o.registry = &registry;
+  });
+  const ExecutionOptions on{.device = "cuda", .local_size = {}};
+  for (int i = 0; i < 300; ++i) (void)runtime.orchestrator().execute(on, "nothing", Range(1), i);  // measured
+  runtime.orchestrator().execute(on, "nothing", Range(1), 0).wait();
+  Buffer<float> x(1);
+  const Execution spin = runtime.orchestrator().execute(on, "spin", Range(1), 20'000'000, x);  // tens of ms
+  const int records = counters().event_records.load();
+  std::vector<Execution> burst;
+  for (int i = 0; i < 1000; ++i) burst.push_back(runtime.orchestrator().execute(on, "nothing", Range(1), i));
+  // A marker after every window / 4 launches (at most 64), and at times one more when none is pending.
+  EXPECT_LE(counters().event_records.load() - records, 1000 / 16 + 4);
+  EXPECT_NO_THROW(spin.wait());
+  for (const Execution& execution : burst) EXPECT_NO_THROW(execution.wait());
+}
+
 TEST_F(CudaPlugin, ARangeTheGridCannotCoverIsAnArgumentError) {
   // The runtime's local size for (1, 524288) is (1, 1): one block per row, and a grid
   // may have at most 65535 blocks in dimension 1.

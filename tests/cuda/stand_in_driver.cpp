@@ -339,6 +339,7 @@ STAND_IN CUresult cuEventRecord(void* event, void* stream) {
   if (state().sticky.load() != kSuccess) return state().sticky.load();
   auto& queue = *static_cast<Stream*>(stream);
   *static_cast<Event*>(event) = Event{&queue, queue.queued()};
+  stand_in_cuda_counters()->event_records++;
   return kSuccess;
 }
 STAND_IN CUresult cuEventSynchronize(void* handle) {

@@ -6,6 +6,7 @@
 
 struct StandInCounters {
   std::atomic<int> launches{0};
+  std::atomic<int> event_records{0};
   std::atomic<int> host_registers{0};
   std::atomic<int> host_unregisters{0};
   std::atomic<int> pinned_copies{0};    // copies from or to registered host memory

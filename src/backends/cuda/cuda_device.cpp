@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstddef>
 #include <cstring>
 
 #include "dotcompute/backend/cuda_source.hpp"
@@ -84,13 +85,16 @@ KernelDefinition definition_of(const dc_kernel_t& kernel) {
 }  // namespace
 
 // One launch, copied from its dc_launch_t: the argument values (which the
-// driver reads at launch time), then its event once dispatched.
+// driver reads at launch time) and how to complete it.
 class CudaCommand {
  public:
   CudaCommand(const dc_launch_t& launch, const PreparedKernel& kernel)
       : kernel_(kernel),
         context_(launch.completion_context),
         complete_(launch.complete),
+        complete_at_(launch.struct_size >= offsetof(dc_launch_t, complete_at) + sizeof launch.complete_at
+                         ? launch.complete_at
+                         : nullptr),
         cancel_requested_(launch.cancel_requested),
         write_backs_(launch.write_backs, launch.write_backs + launch.write_back_count) {
     if (launch.argument_count != kernel.parameter_count || launch.argument_count > arguments_.size()) {
@@ -122,13 +126,11 @@ class CudaCommand {
   void set_queued_as(std::uint64_t place) noexcept { queued_as_ = place; }
   [[nodiscard]] std::uint64_t queued_as() const noexcept { return queued_as_; }
   [[nodiscard]] bool cancel_requested() const { return cancel_requested_(context_) != 0; }
-  [[nodiscard]] CUevent event() const noexcept { return event_; }
-  [[nodiscard]] Clock::time_point dispatched_at() const noexcept { return dispatched_at_; }
 
-  /// Launches the kernel (and copies writable host spans back) on `stream`,
-  /// then records `event` after it. Called with the device's queue lock held,
-  /// so commands reach the stream in order. On failure the command is completed and false returned.
-  bool enqueue(CudaDevice& device, CUevent event) {
+  /// Launches the kernel (and copies writable host spans back) on the
+  /// device's stream. Called with the device's queue lock held, so commands
+  /// reach the stream in order. On failure the command is completed and false returned.
+  bool enqueue(CudaDevice& device) {
     const Driver& driver = device.driver_;
     const CUstream stream = device.stream_;
     CUresult status = CUDA_SUCCESS;
@@ -142,41 +144,50 @@ class CudaCommand {
         status = driver.cuMemcpyDtoHAsync(copy.host, reinterpret_cast<CUdeviceptr>(copy.memory), copy.bytes, stream);
       }
     }
-    if (status == CUDA_SUCCESS) status = driver.cuEventRecord(event, stream);
-    if (status != CUDA_SUCCESS) {
-      complete(status, device);
-      return false;
-    }
-    event_ = event;
-    dispatched_at_ = Clock::now();
-    return true;
+    if (status == CUDA_SUCCESS) return true;
+    complete(status, 1, device, Clock::now());
+    return false;
   }
 
-  /// Reports the outcome to the runtime; a failure that broke the context
-  /// marks `device` broken first (so that nothing launched from the report runs).
-  void complete(CUresult status, CudaDevice& device) noexcept {
+  /// Reports the outcome to the runtime: finished at `finished`. `status` is
+  /// that of `batch` launches together (its marker's); a failure that broke
+  /// the context marks `device` broken first (so that nothing launched from
+  /// the report runs).
+  void complete(CUresult status, std::size_t batch, CudaDevice& device, Clock::time_point finished) noexcept {
     if (status == CUDA_SUCCESS) {
-      complete_(context_, DC_STATUS_OK, nullptr);
+      report(DC_STATUS_OK, nullptr, finished);
       return;
     }
     std::string message;
     try {
-      message = "kernel '" + kernel_.name + "' failed on " + device.id_ + ": " + error_text(status);
+      message = "kernel '" + kernel_.name + "' failed on " + device.id_ +
+                (batch > 1 ? ", or one of the " + std::to_string(batch - 1) + " launched with it did" : "") + ": " +
+                error_text(status);
       if (breaks_context(status)) {
         message += "; the CUDA context of " + device.id_ + " is unusable until the process restarts";
         device.mark_broken(message);
       }
     } catch (...) {  // no memory for the message: the status still tells
     }
-    fail(message.c_str());
+    report(DC_STATUS_EXECUTION_ERROR, message.c_str(), finished);
   }
   void fail(const char* message) noexcept { complete_(context_, DC_STATUS_EXECUTION_ERROR, message); }
   void complete_cancelled() noexcept { complete_(context_, DC_STATUS_CANCELLED, nullptr); }
 
  private:
+  void report(dc_status_t status, const char* message, Clock::time_point finished) noexcept {
+    if (complete_at_ == nullptr) {
+      complete_(context_, status, message);
+      return;
+    }
+    complete_at_(context_, status, message,
+                 std::chrono::duration_cast<std::chrono::nanoseconds>(finished.time_since_epoch()).count());
+  }
+
   const PreparedKernel& kernel_;  // released only once nothing launched with it is queued
   void* context_;
   void (*complete_)(void*, dc_status_t, const char*);
+  void (*complete_at_)(void*, dc_status_t, const char*, std::int64_t);  // null from a runtime without it
   std::int32_t (*cancel_requested_)(void*);
   std::vector<dc_write_back_t> write_backs_;
   EntryGeometry geometry_{};
@@ -186,8 +197,6 @@ class CudaCommand {
       parameters_{};  // what cuLaunchKernel reads: &geometry_, then each argument
   unsigned grid_[3] = {1, 1, 1};
   unsigned block_[3] = {1, 1, 1};
-  CUevent event_ = nullptr;  // set once dispatched
-  Clock::time_point dispatched_at_;
 };
 
 CudaDevice::CudaDevice(std::shared_ptr<Context> context, std::uint32_t index,
@@ -523,28 +532,77 @@ void CudaDevice::dispatch_waiting_locked() {
       next->complete_cancelled();
       continue;
     }
-    CUevent event = nullptr;
-    try {
-      event = take_event();
-    } catch (const std::exception& error) {
-      next->fail(error.what());
-      continue;
-    }
-    if (!next->enqueue(*this, event)) {
-      recycle_event(event);
-      continue;
-    }
-    bool wake = false;
-    {
-      std::lock_guard lock(completion_mutex_);
-      in_flight_.push_back(std::move(next));
-      in_flight_count_.fetch_add(1, std::memory_order_release);
-      wake = idle_;
-    }
-    if (wake) completed_.notify_all();
+    dispatch_locked(std::move(next));
   }
   std::lock_guard lock(completion_mutex_);
   backlog_ = !waiting_.empty();
+}
+
+void CudaDevice::dispatch_locked(std::unique_ptr<CudaCommand> command) {
+  if (!command->enqueue(*this)) return;
+  Marker marker;
+  {
+    std::lock_guard lock(completion_mutex_);
+    if (uncovered_ == 0) first_uncovered_dispatched_ = Clock::now();
+    in_flight_.push_back(std::move(command));
+    in_flight_count_.fetch_add(1, std::memory_order_release);
+    ++uncovered_;
+    if (uncovered_ >= marker_interval() || markers_pending_ == 0) marker = claim_marker_locked();
+  }
+  if (marker.count != 0) record_marker_locked(marker);
+}
+
+// A marker follows every window / 4 launches (at most kMaxMarkerInterval),
+// so that completions free window room while the stream still has work, and
+// one follows a launch whenever none is pending: a lone launch, or the first
+// of a burst. Launches left uncovered when the last pending marker is reached
+// get one then (pump).
+std::size_t CudaDevice::marker_interval() const {
+  return std::clamp<std::size_t>(window_.size() / 4, 1, kMaxMarkerInterval);
+}
+
+CudaDevice::Marker CudaDevice::claim_marker_locked() {
+  if (uncovered_ == 0) return {};
+  Marker marker{nullptr, uncovered_, first_uncovered_dispatched_};
+  if (!free_events_.empty()) {
+    marker.event = free_events_.back();
+    free_events_.pop_back();
+  }
+  uncovered_ = 0;
+  ++markers_pending_;
+  return marker;
+}
+
+void CudaDevice::record_marker_locked(Marker marker) {
+  CUresult status = CUDA_SUCCESS;
+  if (marker.event == nullptr) status = driver_.cuEventCreate(&marker.event, CU_EVENT_DISABLE_TIMING);
+  if (status == CUDA_SUCCESS) status = driver_.cuEventRecord(marker.event, stream_);
+  if (status == CUDA_SUCCESS) {
+    bool wake = false;
+    {
+      std::lock_guard lock(completion_mutex_);
+      markers_.push_back(marker);
+      wake = idle_;
+    }
+    if (wake) completed_.notify_all();
+    return;
+  }
+  // The launches it covers are the last in flight: nothing reached the stream
+  // since they did (the queue lock is held), and no other marker covers them.
+  std::vector<std::unique_ptr<CudaCommand>> lost;
+  {
+    std::lock_guard lock(completion_mutex_);
+    if (marker.event != nullptr) free_events_.push_back(marker.event);
+    for (std::size_t i = 0; i < marker.count; ++i) {
+      lost.push_back(std::move(in_flight_.back()));
+      in_flight_.pop_back();
+    }
+    in_flight_count_.fetch_sub(marker.count, std::memory_order_release);
+    --markers_pending_;
+  }
+  const auto now = Clock::now();
+  for (auto it = lost.rbegin(); it != lost.rend(); ++it) (*it)->complete(status, marker.count, *this, now);
+  completed_.notify_all();  // synchronize() and transfers waiting for window room
 }
 
 void CudaDevice::drain_waiting(std::unique_lock<std::mutex>& queue_lock) {
@@ -568,6 +626,12 @@ void CudaDevice::pump() {
   std::lock_guard lock(queue_mutex_);
   finish_cancelled_waiting_locked();
   dispatch_waiting_locked();
+  Marker marker;
+  {
+    std::lock_guard completion_lock(completion_mutex_);
+    if (markers_pending_ == 0) marker = claim_marker_locked();
+  }
+  if (marker.count != 0) record_marker_locked(marker);
 }
 
 void CudaDevice::completion_main() {
@@ -577,10 +641,10 @@ void CudaDevice::completion_main() {
     mark_broken(std::string("the completion thread of ") + id_ + " cannot use its context: " + error.what());
   }
   for (;;) {
-    CudaCommand* front = nullptr;
+    Marker marker;
     {
       std::unique_lock lock(completion_mutex_);
-      if (in_flight_.empty() && !stopping_) {
+      if (markers_.empty() && !stopping_) {
         lock.unlock();
         const auto until = Clock::now() + kCompletionSpin;
         while (in_flight_count_.load(std::memory_order_acquire) == 0 && Clock::now() < until) {
@@ -588,31 +652,38 @@ void CudaDevice::completion_main() {
         }
         lock.lock();
         idle_ = true;
-        completed_.wait(lock, [this] { return stopping_ || !in_flight_.empty(); });
+        completed_.wait(lock, [this] { return stopping_ || !markers_.empty(); });
         idle_ = false;
       }
-      if (in_flight_.empty()) return;    // stopping, nothing left
-      front = in_flight_.front().get();  // only this thread removes it
+      if (markers_.empty()) return;  // stopping, nothing left (the destructor synchronized)
+      marker = markers_.front();     // only this thread removes it
     }
-    const CUresult status = driver_.cuEventSynchronize(front->event());
+    const CUresult status = driver_.cuEventSynchronize(marker.event);
     const auto now = Clock::now();
-    // The stream ran it from when it was dispatched or the one before it finished, whichever came later.
-    if (status == CUDA_SUCCESS) window_.measured(now - std::max(front->dispatched_at(), last_completed_), 1);
+    // The stream ran them from when the first was dispatched or the marker
+    // before was reached, whichever came later.
+    if (status == CUDA_SUCCESS) {
+      window_.measured(now - std::max(marker.first_dispatched, last_completed_), marker.count);
+    }
     last_completed_ = now;
-    std::unique_ptr<CudaCommand> done;
-    bool backlog = false;
+    bool more = false;
     {
       std::lock_guard lock(completion_mutex_);
-      done = std::move(in_flight_.front());
-      in_flight_.pop_front();
-      in_flight_count_.fetch_sub(1, std::memory_order_release);
-      free_events_.push_back(done->event());
-      backlog = backlog_;
+      markers_.pop_front();
+      free_events_.push_back(marker.event);
+      for (std::size_t i = 0; i < marker.count; ++i) {
+        reached_.push_back(std::move(in_flight_.front()));
+        in_flight_.pop_front();
+      }
+      in_flight_count_.fetch_sub(marker.count, std::memory_order_release);
+      --markers_pending_;
+      // Launches waiting for room, or left uncovered behind the last marker.
+      more = backlog_ || (markers_pending_ == 0 && uncovered_ != 0);
     }
-    done->complete(status, *this);
-    done.reset();
+    for (const auto& command : reached_) command->complete(status, marker.count, *this, now);
+    reached_.clear();
     completed_.notify_all();  // synchronize() and transfers waiting for window room
-    if (backlog) pump();
+    if (more) pump();
   }
 }
 

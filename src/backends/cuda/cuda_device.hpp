@@ -49,8 +49,18 @@ class CudaCommand;
 /// Thread-safe: every member may be called from any thread. Errors are thrown
 /// as the runtime's types (DeviceError, CompilationError, ...); the plugin
 /// layer turns them into statuses.
+///
+/// Completions: an event follows every few launches (a completion marker, see
+/// marker_interval), and one follows a launch whenever no marker is pending,
+/// so a lone launch has its own. The completion thread waits for each marker
+/// in turn and completes the launches it covers, at once. An event per launch
+/// cost a cuEventRecord on the submitting thread and a cuEventSynchronize on
+/// the completion thread for every launch.
 class CudaDevice {
  public:
+  /// A completion marker follows every window / 4 launches, at most every this many.
+  static constexpr std::size_t kMaxMarkerInterval = 64;
+
   /// Device `index` of the backend ("cuda:<index>" in the runtime).
   CudaDevice(std::shared_ptr<Context> context, std::uint32_t index, const std::filesystem::path& cache_directory);
   ~CudaDevice();
@@ -95,12 +105,31 @@ class CudaDevice {
   CUmodule load_jit_module(const dc_kernel_t& kernel);
   /// Marks the device unusable after a failure that breaks its context.
   void mark_broken(const std::string& reason);
-  /// Finishes cancelled waiting commands, then hands waiting commands to the
-  /// driver while the window has room.
+  /// An event recorded after the launches it covers.
+  struct Marker {
+    CUevent event = nullptr;
+    std::size_t count = 0;  // launches covered that no earlier marker covers: the next `count` in flight
+    std::chrono::steady_clock::time_point first_dispatched;  // of the first of them
+  };
+  /// Finishes cancelled waiting commands, hands waiting commands to the
+  /// driver while the window has room, and covers the launches in flight with
+  /// a marker when none is pending.
   void pump();
   /// With the queue lock held: hands waiting commands to the driver while the
   /// window has room (a cancelled one is finished instead).
   void dispatch_waiting_locked();
+  /// With the queue lock held: hands `command` to the driver, then records a
+  /// marker after it when one is due.
+  void dispatch_locked(std::unique_ptr<CudaCommand> command);
+  /// Launches a marker covers, at most.
+  [[nodiscard]] std::size_t marker_interval() const;
+  /// With the completion lock held: the marker covering every launch in
+  /// flight not yet covered (then counted as pending; count 0: none is).
+  Marker claim_marker_locked();
+  /// With the queue lock held: records `marker` (claimed just now) on the
+  /// stream. Without it the launches it covers could never complete, so if
+  /// that fails they fail with the error.
+  void record_marker_locked(Marker marker);
   /// With the queue lock held: finishes every cancelled command still waiting,
   /// wherever it is in the queue. A scan of the whole queue, so not done per
   /// launch: by the completion thread when it leaves a backlog.
@@ -142,15 +171,22 @@ class CudaDevice {
   std::vector<StagingSlot> staging_;
   std::mutex completion_mutex_;
   std::condition_variable completed_;
-  std::deque<std::unique_ptr<CudaCommand>> in_flight_;  // guarded by completion_mutex_
-  std::vector<CUevent> free_events_;                    // guarded by completion_mutex_
-  std::atomic<std::size_t> in_flight_count_{0};
-  bool backlog_ = false;    // guarded by completion_mutex_: waiting_ was left non-empty
-  bool idle_ = false;       // guarded by completion_mutex_: the completion thread sleeps
-  bool stopping_ = false;   // guarded by completion_mutex_
-  std::thread completion_;  // waits on each command's event in order and completes it
+  // Guarded by completion_mutex_; what changes the order of the stream
+  // (dispatching, claiming and recording markers) is also under queue_mutex_.
+  std::deque<std::unique_ptr<CudaCommand>> in_flight_;  // in the order they reached the stream
+  std::deque<Marker> markers_;                          // recorded, not reached yet; oldest first
+  std::size_t markers_pending_ = 0;                     // claimed, not reached yet (recorded, or about to be)
+  std::size_t uncovered_ = 0;                           // the launches in flight last, no marker covers
+  std::chrono::steady_clock::time_point first_uncovered_dispatched_;
+  std::vector<CUevent> free_events_;
+  bool backlog_ = false;                         // waiting_ was left non-empty
+  bool idle_ = false;                            // the completion thread sleeps
+  bool stopping_ = false;                        // the destructor
+  std::atomic<std::size_t> in_flight_count_{0};  // in_flight_.size(), also read without the lock
+  std::thread completion_;                       // waits for each marker in turn and completes the launches it covers
+  std::vector<std::unique_ptr<CudaCommand>> reached_;  // the completion thread's: launches a marker covered
 
-  // Commands the stream may hold; measured by the completion thread (the only user of last_completed_).
+  // Commands the stream may hold; measured by the completion thread (the only user of last_completed_), per marker.
   DriverWindow window_;
   std::chrono::steady_clock::time_point last_completed_;
 };
