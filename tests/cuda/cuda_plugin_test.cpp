@@ -126,8 +126,10 @@ TEST_F(CudaPlugin, ABurstOfLaunchesCompletesThroughAFewEvents) {
   const int records = counters().event_records.load();
   std::vector<Execution> burst;
   for (int i = 0; i < 1000; ++i) burst.push_back(runtime.orchestrator().execute(on, "nothing", Range(1), i));
-  // A marker after every window / 4 launches (at most 64), and at times one more when none is pending.
-  EXPECT_LE(counters().event_records.load() - records, 1000 / 16 + 4);
+  // An event per launch would be 1000. A marker follows every window / 4
+  // launches: 16 to 64 here, and fewer only where the stand-in takes over 30
+  // us per launch (under sanitizers on a loaded machine) and the window narrows.
+  EXPECT_LT(counters().event_records.load() - records, 1000 / 4);
   EXPECT_NO_THROW(spin.wait());
   for (const Execution& execution : burst) EXPECT_NO_THROW(execution.wait());
 }
