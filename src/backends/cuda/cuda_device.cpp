@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "dotcompute/backend/cuda_source.hpp"
+#include "dotcompute/backend/recycled.hpp"
 #include "dotcompute/errors.hpp"
 #include "dotcompute/plugin.hpp"
 #include "dotcompute/spin_pause.hpp"
@@ -198,6 +199,26 @@ class CudaCommand {
   unsigned grid_[3] = {1, 1, 1};
   unsigned block_[3] = {1, 1, 1};
 };
+
+void CudaCommandDeleter::operator()(CudaCommand* command) const noexcept {
+  command->~CudaCommand();
+  Recycled<CudaCommand>{}.deallocate(command, 1);
+}
+
+namespace {
+
+CudaCommandPtr make_command(const dc_launch_t& launch, const PreparedKernel& kernel) {
+  Recycled<CudaCommand> allocator;
+  CudaCommand* memory = allocator.allocate(1);
+  try {
+    return CudaCommandPtr(::new (static_cast<void*>(memory)) CudaCommand(launch, kernel));
+  } catch (...) {
+    allocator.deallocate(memory, 1);
+    throw;
+  }
+}
+
+}  // namespace
 
 CudaDevice::CudaDevice(std::shared_ptr<Context> context, std::uint32_t index,
                        const std::filesystem::path& cache_directory)
@@ -487,7 +508,7 @@ void CudaDevice::launch(const dc_launch_t& launch) {
     }
     grid[d] = static_cast<unsigned>(std::max<std::uint64_t>(blocks, 1));
   }
-  auto command = std::make_unique<CudaCommand>(launch, kernel);
+  CudaCommandPtr command = make_command(launch, kernel);
   command->set_shape(grid, block);
   context_->bind();
   std::lock_guard lock(queue_mutex_);
@@ -516,7 +537,7 @@ void CudaDevice::recycle_event(CUevent event) {
 }
 
 void CudaDevice::finish_cancelled_waiting_locked() {
-  std::erase_if(waiting_, [](const std::unique_ptr<CudaCommand>& command) {
+  std::erase_if(waiting_, [](const CudaCommandPtr& command) {
     if (!command->cancel_requested()) return false;
     command->complete_cancelled();
     return true;
@@ -526,7 +547,7 @@ void CudaDevice::finish_cancelled_waiting_locked() {
 void CudaDevice::dispatch_waiting_locked() {
   while (!waiting_.empty()) {
     if (in_flight_count_.load(std::memory_order_acquire) >= window_.size()) break;
-    std::unique_ptr<CudaCommand> next = std::move(waiting_.front());
+    CudaCommandPtr next = std::move(waiting_.front());
     waiting_.pop_front();
     if (next->cancel_requested()) {  // cancelled commands never reach the driver
       next->complete_cancelled();
@@ -538,7 +559,7 @@ void CudaDevice::dispatch_waiting_locked() {
   backlog_ = !waiting_.empty();
 }
 
-void CudaDevice::dispatch_locked(std::unique_ptr<CudaCommand> command) {
+void CudaDevice::dispatch_locked(CudaCommandPtr command) {
   if (!command->enqueue(*this)) return;
   Marker marker;
   {
@@ -589,7 +610,7 @@ void CudaDevice::record_marker_locked(Marker marker) {
   }
   // The launches it covers are the last in flight: nothing reached the stream
   // since they did (the queue lock is held), and no other marker covers them.
-  std::vector<std::unique_ptr<CudaCommand>> lost;
+  std::vector<CudaCommandPtr> lost;
   {
     std::lock_guard lock(completion_mutex_);
     if (marker.event != nullptr) free_events_.push_back(marker.event);

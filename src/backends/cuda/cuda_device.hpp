@@ -45,6 +45,13 @@ struct PreparedKernel {
 };
 
 class CudaCommand;
+/// Destroys a command and returns its memory to the Recycled cache it came
+/// from: commands are made on the launching thread and let go on the
+/// completion thread, which through the general allocator contend for its lock.
+struct CudaCommandDeleter {
+  void operator()(CudaCommand* command) const noexcept;
+};
+using CudaCommandPtr = std::unique_ptr<CudaCommand, CudaCommandDeleter>;
 
 /// Thread-safe: every member may be called from any thread. Errors are thrown
 /// as the runtime's types (DeviceError, CompilationError, ...); the plugin
@@ -120,7 +127,7 @@ class CudaDevice {
   void dispatch_waiting_locked();
   /// With the queue lock held: hands `command` to the driver, then records a
   /// marker after it when one is due.
-  void dispatch_locked(std::unique_ptr<CudaCommand> command);
+  void dispatch_locked(CudaCommandPtr command);
   /// Launches a marker covers, at most.
   [[nodiscard]] std::size_t marker_interval() const;
   /// With the completion lock held: the marker covering every launch in
@@ -166,17 +173,17 @@ class CudaDevice {
 
   // Lock order: queue_mutex_, then completion_mutex_.
   std::mutex queue_mutex_;  // waiting_, the stream's submission order, staging_
-  std::deque<std::unique_ptr<CudaCommand>> waiting_;
+  std::deque<CudaCommandPtr> waiting_;
   std::uint64_t queued_ = 0;  // commands put in waiting_ so far
   std::vector<StagingSlot> staging_;
   std::mutex completion_mutex_;
   std::condition_variable completed_;
   // Guarded by completion_mutex_; what changes the order of the stream
   // (dispatching, claiming and recording markers) is also under queue_mutex_.
-  std::deque<std::unique_ptr<CudaCommand>> in_flight_;  // in the order they reached the stream
-  std::deque<Marker> markers_;                          // recorded, not reached yet; oldest first
-  std::size_t markers_pending_ = 0;                     // claimed, not reached yet (recorded, or about to be)
-  std::size_t uncovered_ = 0;                           // the launches in flight last, no marker covers
+  std::deque<CudaCommandPtr> in_flight_;  // in the order they reached the stream
+  std::deque<Marker> markers_;            // recorded, not reached yet; oldest first
+  std::size_t markers_pending_ = 0;       // claimed, not reached yet (recorded, or about to be)
+  std::size_t uncovered_ = 0;             // the launches in flight last, no marker covers
   std::chrono::steady_clock::time_point first_uncovered_dispatched_;
   std::vector<CUevent> free_events_;
   bool backlog_ = false;                         // waiting_ was left non-empty
@@ -184,7 +191,7 @@ class CudaDevice {
   bool stopping_ = false;                        // the destructor
   std::atomic<std::size_t> in_flight_count_{0};  // in_flight_.size(), also read without the lock
   std::thread completion_;                       // waits for each marker in turn and completes the launches it covers
-  std::vector<std::unique_ptr<CudaCommand>> reached_;  // the completion thread's: launches a marker covered
+  std::vector<CudaCommandPtr> reached_;          // the completion thread's: launches a marker covered
 
   // Commands the stream may hold; measured by the completion thread (the only user of last_completed_), per marker.
   DriverWindow window_;
