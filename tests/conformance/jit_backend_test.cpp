@@ -25,10 +25,7 @@
 #include "sample_catalog.hpp"
 
 #ifdef DOTCOMPUTE_STAND_IN_CUDA_DRIVER
-#include <dlfcn.h>
-
-#include <cstdlib>
-#include <stdexcept>
+#include "load_stand_ins.hpp"
 #endif
 
 namespace dotcompute {
@@ -39,15 +36,10 @@ namespace fs = std::filesystem;
 #define EXPECT_CONTAINS(text, fragment) EXPECT_NE(std::string(text).find(fragment), std::string::npos) << (text)
 
 #ifdef DOTCOMPUTE_STAND_IN_CUDA_DRIVER
-// Loads the stand-in driver before any runtime (the plugin's
-// dlopen("libcuda.so.1") then finds it) and has the plugin load the stand-in
-// NVRTC; why the stand-ins cannot run the current test ("" when they can).
+// Loads the stand-ins before any runtime; why they cannot run the current
+// test ("" when they can).
 std::string stand_in_skip_reason() {
-  static const bool loaded = [] {
-    setenv("DOTCOMPUTE_NVRTC_LIBRARY", DOTCOMPUTE_STAND_IN_NVRTC, 1);
-    return dlopen(DOTCOMPUTE_STAND_IN_CUDA_DRIVER, RTLD_NOW | RTLD_GLOBAL) != nullptr;
-  }();
-  if (!loaded) throw std::runtime_error("cannot load the stand-in driver " DOTCOMPUTE_STAND_IN_CUDA_DRIVER);
+  (void)load_cuda_stand_ins();
   const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
   if (test.starts_with("BuildErrorsNameTheKernelSourceLineAndDevice")) {
     return "the stand-in NVRTC compiles nothing, so it finds no errors";

@@ -9,34 +9,22 @@
 // GPU (memory is host memory, streams are threads, and it runs the kernels it
 // knows by name on the host) and compilation. On a real GPU the same paths
 // are covered by cuda_tests and the conformance suite.
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <dotcompute/dotcompute.hpp>
 #include <string>
 #include <vector>
 
+#include "load_stand_ins.hpp"
 #include "sample_catalog.hpp"
-#include "stand_in_driver.hpp"
 
 namespace dotcompute {
 namespace {
 
 #define EXPECT_CONTAINS(text, fragment) EXPECT_NE(std::string(text).find(fragment), std::string::npos) << (text)
 
-StandInCounters& counters() {
-  static StandInCounters* loaded = [] {
-    setenv("DOTCOMPUTE_NVRTC_LIBRARY", DOTCOMPUTE_STAND_IN_NVRTC, 1);
-    void* driver = dlopen(DOTCOMPUTE_STAND_IN_CUDA_DRIVER, RTLD_NOW | RTLD_GLOBAL);
-    if (driver == nullptr) throw std::runtime_error(std::string("cannot load the stand-in driver: ") + dlerror());
-    auto* get = reinterpret_cast<StandInCounters* (*)()>(dlsym(driver, "stand_in_cuda_counters"));
-    if (get == nullptr) throw std::runtime_error("the stand-in driver has no stand_in_cuda_counters");
-    return get();
-  }();
-  return *loaded;
-}
+StandInCounters& counters() { return load_cuda_stand_ins(); }
 
 class CudaPlugin : public ::testing::Test {
  protected:
