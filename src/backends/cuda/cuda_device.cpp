@@ -172,7 +172,6 @@ class CudaCommand {
     }
     report(DC_STATUS_EXECUTION_ERROR, message.c_str(), finished);
   }
-  void fail(const char* message) noexcept { complete_(context_, DC_STATUS_EXECUTION_ERROR, message); }
   void complete_cancelled() noexcept { complete_(context_, DC_STATUS_CANCELLED, nullptr); }
 
  private:
