@@ -10,7 +10,7 @@
 // returns, as the real driver's is.
 //
 // It runs no GPU code. The kernels it knows by name (their entry points'
-// C++ equivalents are in run_kernel below) run on the stream's thread; a
+// C++ equivalents are in kKernels below) run on the stream's thread; a
 // launch of any other kernel fails at once with CUDA_ERROR_NOT_SUPPORTED.
 // poke(offset, x) faults, leaving the context broken as a real
 // illegal-address fault does: every later stream operation fails with 700.
@@ -32,7 +32,6 @@
 #include <list>
 #include <mutex>
 #include <optional>
-#include <string>
 #include <thread>
 #include <vector>
 
@@ -59,8 +58,12 @@ constexpr CUresult kNotReady = 600;
 constexpr CUresult kIllegalAddress = 700;
 constexpr CUresult kNotSupported = 801;
 
+struct Kernel;
+
+// What cuModuleGetFunction handed out: the kernel of that name, or null for
+// one it cannot run.
 struct Function {
-  std::string name;
+  const Kernel* kernel;
 };
 
 struct HostBlock {
@@ -180,10 +183,15 @@ CUresult host_copy(void* to, const void* from, std::size_t bytes, const void* ho
 
 // A kernel's parameters as cuLaunchKernel found them (it reads them before returning).
 struct Launch {
-  const Function* function;
+  const Kernel* kernel;
   unsigned long long global[3];
   unsigned char arguments[4][8];  // scalars and device pointers, as the entry point takes them
 
+  [[nodiscard]] unsigned long long items() const { return global[0] * global[1] * global[2]; }
+  // The first n items, at most all of them.
+  [[nodiscard]] unsigned long long first(int n) const {
+    return std::min<unsigned long long>(static_cast<unsigned>(std::max(n, 0)), items());
+  }
   template <class T>
   [[nodiscard]] T argument(int i) const {
     T value;
@@ -196,41 +204,50 @@ struct Launch {
   }
 };
 
-// The kernels it runs, by entry point, and how many arguments each takes (-1: unknown).
-int argument_count(const std::string& entry) {
-  if (entry == "dc_entry_nothing" || entry == "dc_entry_twice" || entry == "dc_entry_inc") return 1;
-  if (entry == "dc_entry_spin" || entry == "dc_entry_poke") return 2;
-  if (entry == "dc_entry_scale") return 3;
-  if (entry == "dc_entry_vector_add") return 4;
-  return -1;
-}
+// The kernels it runs: the C++ equivalent of each entry point.
+struct Kernel {
+  const char* entry;
+  int arguments;
+  void (*run)(const Launch&);
+};
+constexpr Kernel kKernels[] = {
+    {"dc_entry_scale", 3,  // scale(int n, float factor, float* x)
+     [](const Launch& l) {
+       for (unsigned long long i = 0; i < l.first(l.argument<int>(0)); ++i)
+         l.buffer<float>(2)[i] *= l.argument<float>(1);
+     }},
+    {"dc_entry_vector_add", 4,  // vector_add(int n, const float* a, const float* b, float* c)
+     [](const Launch& l) {
+       for (unsigned long long i = 0; i < l.first(l.argument<int>(0)); ++i) {
+         l.buffer<float>(3)[i] = l.buffer<float>(1)[i] + l.buffer<float>(2)[i];
+       }
+     }},
+    {"dc_entry_spin", 2,  // spin(int iterations, float* x): the loop runs for real
+     [](const Launch& l) {
+       for (unsigned long long item = 0; item < l.items(); ++item) {
+         float v = 0.0f;
+         for (int i = 0; i < l.argument<int>(0); ++i) v = v * 0.999f + 1.0f;
+         l.buffer<float>(1)[item] = v;
+       }
+     }},
+    {"dc_entry_nothing", 1, [](const Launch&) {}},  // nothing(int unused)
+    {"dc_entry_twice", 1,                           // twice(float* x)
+     [](const Launch& l) {
+       for (unsigned long long i = 0; i < l.items(); ++i) l.buffer<float>(0)[i] *= 2.0f;
+     }},
+    {"dc_entry_inc", 1,  // inc(int* x)
+     [](const Launch& l) {
+       for (unsigned long long i = 0; i < l.items(); ++i) l.buffer<int>(0)[i] += 1;
+     }},
+    {"dc_entry_poke", 2,  // poke(long offset, float* x): an illegal address
+     [](const Launch&) { state().sticky.store(kIllegalAddress); }},
+};
 
-void run_kernel(const Launch& launch) {
-  const std::string& entry = launch.function->name;
-  const unsigned long long items = launch.global[0] * launch.global[1] * launch.global[2];
-  const auto first = [&](int n) { return std::min<unsigned long long>(static_cast<unsigned>(std::max(n, 0)), items); };
-  if (entry == "dc_entry_scale") {  // scale(int n, float factor, float* x)
-    float* x = launch.buffer<float>(2);
-    for (unsigned long long i = 0; i < first(launch.argument<int>(0)); ++i) x[i] *= launch.argument<float>(1);
-  } else if (entry == "dc_entry_vector_add") {  // vector_add(int n, const float* a, const float* b, float* c)
-    const float* a = launch.buffer<float>(1);
-    const float* b = launch.buffer<float>(2);
-    float* c = launch.buffer<float>(3);
-    for (unsigned long long i = 0; i < first(launch.argument<int>(0)); ++i) c[i] = a[i] + b[i];
-  } else if (entry == "dc_entry_spin") {  // spin(int iterations, float* x): the loop runs for real
-    float* x = launch.buffer<float>(1);
-    for (unsigned long long item = 0; item < items; ++item) {
-      float v = 0.0f;
-      for (int i = 0; i < launch.argument<int>(0); ++i) v = v * 0.999f + 1.0f;
-      x[item] = v;
-    }
-  } else if (entry == "dc_entry_twice") {  // twice(float* x)
-    for (unsigned long long i = 0; i < items; ++i) launch.buffer<float>(0)[i] *= 2.0f;
-  } else if (entry == "dc_entry_inc") {  // inc(int* x)
-    for (unsigned long long i = 0; i < items; ++i) launch.buffer<int>(0)[i] += 1;
-  } else if (entry == "dc_entry_poke") {  // poke(long offset, float* x): an illegal address
-    state().sticky.store(kIllegalAddress);
+const Kernel* kernel_named(const char* entry) {
+  for (const Kernel& kernel : kKernels) {
+    if (std::strcmp(kernel.entry, entry) == 0) return &kernel;
   }
+  return nullptr;
 }
 
 }  // namespace
@@ -363,16 +380,15 @@ STAND_IN CUresult cuModuleUnload(void* module) {
 }
 STAND_IN CUresult cuModuleGetFunction(void** function, void*, const char* name) {
   std::lock_guard lock(state().mutex);
-  *function = &state().functions.emplace_back(Function{name});
+  *function = &state().functions.emplace_back(Function{kernel_named(name)});
   return kSuccess;
 }
 STAND_IN CUresult cuLaunchKernel(void* function, unsigned grid_x, unsigned grid_y, unsigned grid_z, unsigned block_x,
                                  unsigned block_y, unsigned block_z, unsigned, void* stream, void** parameters,
                                  void**) {
   if (state().sticky.load() != kSuccess) return state().sticky.load();
-  Launch launch{static_cast<const Function*>(function), {}, {}};
-  const int arguments = argument_count(launch.function->name);
-  if (arguments < 0) return kNotSupported;
+  Launch launch{static_cast<const Function*>(function)->kernel, {}, {}};
+  if (launch.kernel == nullptr) return kNotSupported;
   const auto* global = static_cast<const unsigned long long*>(parameters[0]);
   const unsigned long long threads[3] = {std::size_t{grid_x} * block_x, std::size_t{grid_y} * block_y,
                                          std::size_t{grid_z} * block_z};
@@ -380,9 +396,9 @@ STAND_IN CUresult cuLaunchKernel(void* function, unsigned grid_x, unsigned grid_
     if (threads[d] < global[d]) return kInvalidValue;  // the grid must cover the range
     launch.global[d] = global[d];
   }
-  for (int i = 0; i < arguments; ++i) std::memcpy(launch.arguments[i], parameters[i + 1], 8);
+  for (int i = 0; i < launch.kernel->arguments; ++i) std::memcpy(launch.arguments[i], parameters[i + 1], 8);
   stand_in_cuda_counters()->launches++;
-  static_cast<Stream*>(stream)->enqueue([launch] { run_kernel(launch); });
+  static_cast<Stream*>(stream)->enqueue([launch] { launch.kernel->run(launch); });
   return kSuccess;
 }
 STAND_IN CUresult cuMemAlloc_v2(CUdeviceptr* pointer, std::size_t bytes) {
