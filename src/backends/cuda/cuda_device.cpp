@@ -411,7 +411,8 @@ void CudaDevice::copy(bool to_device, CUdeviceptr device, void* host, std::size_
     return;
   }
   // Pinned host memory (the runtime's host pool pins its large blocks): one DMA.
-  const CUevent done = take_event();
+  CUevent done = nullptr;
+  check(take_event(done), "cuEventCreate on " + id_);
   CUresult status = to_device ? driver_.cuMemcpyHtoDAsync(device, host, bytes, stream_)
                               : driver_.cuMemcpyDtoHAsync(host, device, bytes, stream_);
   if (status == CUDA_SUCCESS) status = driver_.cuEventRecord(done, stream_);
@@ -516,18 +517,16 @@ void CudaDevice::launch(const dc_launch_t& launch) {
   dispatch_waiting_locked();
 }
 
-CUevent CudaDevice::take_event() {
+CUresult CudaDevice::take_event(CUevent& event) {
   {
     std::lock_guard lock(completion_mutex_);
     if (!free_events_.empty()) {
-      const CUevent event = free_events_.back();
+      event = free_events_.back();
       free_events_.pop_back();
-      return event;
+      return CUDA_SUCCESS;
     }
   }
-  CUevent event = nullptr;
-  check(driver_.cuEventCreate(&event, CU_EVENT_DISABLE_TIMING), "cuEventCreate on " + id_);
-  return event;
+  return driver_.cuEventCreate(&event, CU_EVENT_DISABLE_TIMING);
 }
 
 void CudaDevice::recycle_event(CUevent event) {
@@ -583,19 +582,14 @@ std::size_t CudaDevice::marker_interval() const {
 
 CudaDevice::Marker CudaDevice::claim_marker_locked() {
   if (uncovered_ == 0) return {};
-  Marker marker{nullptr, uncovered_, first_uncovered_dispatched_};
-  if (!free_events_.empty()) {
-    marker.event = free_events_.back();
-    free_events_.pop_back();
-  }
+  const Marker marker{nullptr, uncovered_, first_uncovered_dispatched_};
   uncovered_ = 0;
   ++markers_pending_;
   return marker;
 }
 
 void CudaDevice::record_marker_locked(Marker marker) {
-  CUresult status = CUDA_SUCCESS;
-  if (marker.event == nullptr) status = driver_.cuEventCreate(&marker.event, CU_EVENT_DISABLE_TIMING);
+  CUresult status = take_event(marker.event);
   if (status == CUDA_SUCCESS) status = driver_.cuEventRecord(marker.event, stream_);
   if (status == CUDA_SUCCESS) {
     bool wake = false;

@@ -131,7 +131,8 @@ class CudaDevice {
   /// Launches a marker covers, at most.
   [[nodiscard]] std::size_t marker_interval() const;
   /// With the completion lock held: the marker covering every launch in
-  /// flight not yet covered (then counted as pending; count 0: none is).
+  /// flight not yet covered (then counted as pending; count 0: none is), its
+  /// event still to take.
   Marker claim_marker_locked();
   /// With the queue lock held: records `marker` (claimed just now) on the
   /// stream. Without it the launches it covers could never complete, so if
@@ -149,7 +150,8 @@ class CudaDevice {
   /// Copies between host and device after all work queued so far; blocks until done.
   void copy(bool to_device, CUdeviceptr device, void* host, std::size_t bytes);
   void staged_copy_locked(bool to_device, CUdeviceptr device, void* host, std::size_t bytes);
-  CUevent take_event();
+  /// A recycled event, or a new one; the driver's status.
+  CUresult take_event(CUevent& event);
   void recycle_event(CUevent event);
   void completion_main();
 
