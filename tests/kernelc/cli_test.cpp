@@ -153,8 +153,6 @@ TEST(Cli, PluginsShowsWhatLoadedAndWhyTheRestWasSkipped) {
   EXPECT_CONTAINS(relative.output, "'plugins' is not an absolute path");
 }
 
-}  // namespace
-
 TEST(Cli, BenchMeasuresEveryDeviceAgainstARawBaseline) {
   // The suite's plugin folder brings the example offload plugin; OpenCL's comes where PoCL is installed.
   const std::string path = std::string("DOTCOMPUTE_PLUGIN_PATH=") + DOTCOMPUTE_TEST_PLUGINS + " ";
@@ -190,3 +188,5 @@ TEST(Cli, BenchRejectsAnUnknownDeviceAndASizeVectorAddCannotTake) {
   EXPECT_EQ(cli("bench --repeat 0").status, 2);
   EXPECT_EQ(cli("bench now").status, 2);
 }
+
+}  // namespace
