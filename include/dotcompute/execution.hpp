@@ -61,12 +61,16 @@ class Execution {
   void cancel() const;
 
   /// A handle that finishes after `continuation(result)` has run. The
-  /// continuation runs on the thread that finishes this execution (keep it
-  /// short): a device's own thread, or one launching or waiting on the same
-  /// device that reports its completion; or immediately if it already
-  /// finished. It is skipped when this execution fails; the new handle then
-  /// carries that error. If the continuation throws, the new handle's get()
-  /// rethrows that exception.
+  /// continuation runs immediately if this execution already finished;
+  /// otherwise, on the CPU backend, on the thread that finishes it (keep it
+  /// short), and on a plugin device (OpenCL, CUDA), on that device's
+  /// continuation thread, in the order its launches finished: there it may
+  /// block (read a buffer, wait for other work, synchronize a device), yet
+  /// delays the continuations queued behind it. A continuation must not
+  /// wait for the handle of one queued behind it on the same device. It is
+  /// skipped when this execution fails; the new handle then carries that
+  /// error. If the continuation throws, the new handle's get() rethrows that
+  /// exception.
   [[nodiscard]] Execution then(std::function<void(const KernelResult&)> continuation) const;
 
   /// The shared state (for backends and tests).

@@ -164,6 +164,10 @@ void ExecutionState::finish(ExecutionStatus status) noexcept {
     continuations.swap(continuations_);
   }
   if (blocked_waiters_.load(std::memory_order_seq_cst) > 0) finished_cv_.notify_all();
+  if (!continuations.empty()) run_continuations(std::move(continuations));
+}
+
+void ExecutionState::run_continuations(std::vector<std::function<void()>> continuations) noexcept {
   for (auto& continuation : continuations) continuation();
 }
 

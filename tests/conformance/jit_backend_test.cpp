@@ -323,6 +323,59 @@ TEST_P(JitBackend, AContinuationLaunchesWhileATransferWaitsForTheDriverWindow) {
   for (const Execution& execution : queued) EXPECT_NO_THROW(execution.wait());
 }
 
+TEST_P(JitBackend, AContinuationReadsABufferWhileWorkWaitsBehindTheDriverWindow) {
+  // A continuation runs on the thread that reports the device's completions.
+  // Reading a buffer there downloads it behind every command queued before,
+  // and those beyond the window reach the driver only as completions make
+  // room: that thread must go on reporting them while it waits, or it waits
+  // for itself.
+  registry_.add_source(kSpinSource, "runtime/spin.dck");
+  Buffer<float> x(2);
+  Buffer<float> y(2);
+  on(*runtime_, backend().c_str(), "spin", Range(2), 1, y).wait();     // y's data now only on the device
+  constexpr int kLong = 4000000;                                       // about 7 ms on PoCL here
+  for (std::size_t i = 0; i < DriverWindow::kMeasurementsKept; ++i) {  // window: 2
+    on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x).wait();
+  }
+  std::atomic<float> read{0.0f};
+  const Execution first = on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x);
+  const Execution continued = first.then([&](const KernelResult&) { read = y.host_read()[0]; });
+  std::vector<Execution> queued;
+  for (int i = 0; i < 6; ++i) queued.push_back(on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x));
+  if (!continued.wait_for(std::chrono::seconds(20))) {
+    ADD_FAILURE() << "the continuation's download never returned";
+    std::_Exit(1);  // the device's completion thread waits for itself: nothing can end the runtime
+  }
+  EXPECT_EQ(read.load(), 1.0f);
+  for (const Execution& execution : queued) EXPECT_NO_THROW(execution.wait());
+}
+
+TEST_P(JitBackend, AContinuationWaitsForWorkLaunchedAfterItsOwn) {
+  // The later launch's completion is reported on the device's threads while
+  // the continuation blocks: not on the one it blocks.
+  registry_.add_source(kSpinSource, "runtime/spin.dck");
+  Buffer<float> x(2);
+  Buffer<float> y(2);
+  on(*runtime_, backend().c_str(), "spin", Range(2), 1, x).wait();  // built
+  on(*runtime_, backend().c_str(), "spin", Range(2), 1, y).wait();  // on the device: no upload waits for `first`
+  constexpr int kLong = 4000000;                                    // about 7 ms on PoCL here
+  const Execution first = on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x);
+  const Execution later = on(*runtime_, backend().c_str(), "spin", Range(2), kLong, y);
+  std::thread::id continued_on;
+  const Execution continued = first.then([&](const KernelResult&) {
+    continued_on = std::this_thread::get_id();
+    later.wait();
+    runtime_->devices()[1]->synchronize();
+  });
+  if (!continued.wait_for(std::chrono::seconds(20))) {
+    ADD_FAILURE() << "the continuation's wait never returned";
+    std::_Exit(1);  // the device's threads wait for themselves: nothing can end the runtime
+  }
+  EXPECT_NO_THROW(continued.wait());
+  EXPECT_NE(continued_on, std::this_thread::get_id()) << "the kernel finished before then() was called";
+  EXPECT_EQ(y.host_read()[0], x.host_read()[0]);
+}
+
 TEST_P(JitBackend, AContinuationLaunchesFromACompletionTheDriverReportsAtOnce) {
   // An empty range reaches the driver as nothing. Launched behind a short
   // spin, its completion comes from a marker command enqueued once the spin

@@ -88,10 +88,10 @@ TEST(HotReload, ARebuiltPluginReplacesTheRunningOneWithoutAFailedExecution) {
   EXPECT_EQ(resident.host_read()[n - 1], 6.0f);
 }
 
-// then() continuations that launch on the plugin's device run on the thread
-// that completed the previous launch (the plugin's worker). Through a reload,
-// their launches wait for the new version instead of blocking the swap that
-// waits for that thread; the chain goes on, in order, on the new version.
+// then() continuations that launch on the plugin's device, from its
+// continuation thread. Through a reload, their launches are parked for the
+// new version instead of blocking; the chain goes on, in order, on the new
+// version.
 TEST(HotReload, ContinuationsLaunchingOnTheDeviceFromItsOwnThreadGoOnThroughTheSwap) {
   PluginFolder folder;
   folder.add("offload_v1", "libdotcompute_offload.so");

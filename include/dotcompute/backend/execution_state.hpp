@@ -62,7 +62,8 @@ class ExecutionState {
     return cancel_requested_.load(std::memory_order_relaxed) || stop_.stop_requested();
   }
 
-  /// Runs `continuation` once finished: right now if it already is, else on the finishing thread.
+  /// Runs `continuation` once finished: right now if it already is, else
+  /// through run_continuations() (on the finishing thread by default).
   void on_finished(std::function<void()> continuation);
   /// Has a backend that holds completions back report this one if it has
   /// finished (Execution::is_done polls through it). Never blocks for it.
@@ -113,6 +114,12 @@ class ExecutionState {
   virtual void continuation_pending() noexcept {}
   /// Finishes successfully with `result` as is (its timings included).
   void finish_with_result(const KernelResult& result) noexcept;
+  /// Runs the continuations queued while this execution was unfinished, in
+  /// order, once it has finished (waiters are released first). Default: on
+  /// the finishing thread. A backend whose finishing thread must not block
+  /// (a driver's, or the one that reports the work a continuation may wait
+  /// for) hands them to a thread of its own.
+  virtual void run_continuations(std::vector<std::function<void()>> continuations) noexcept;
 
  private:
   class WaitHint;

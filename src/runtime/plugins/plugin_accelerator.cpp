@@ -127,7 +127,10 @@ class PluginAccelerator::ServingLock {
 };
 
 PluginAccelerator::PluginAccelerator(std::shared_ptr<PluginModule> module, std::uint32_t backend, std::uint32_t device)
-    : device_(device), module_(std::move(module)), backend_index_(backend) {
+    : device_(device),
+      module_(std::move(module)),
+      backend_index_(backend),
+      continuations_(std::string(this->backend().name) + ":" + std::to_string(device)) {
   auto info = std::make_unique<DeviceInfo>(describe(*module_, this->backend()));
   shares_host_ = std::find(info->features.begin(), info->features.end(), "shares-host-memory") != info->features.end();
   info_.store(info.get(), std::memory_order_release);
@@ -143,10 +146,12 @@ PluginAccelerator::~PluginAccelerator() {
   } catch (const std::exception& error) {
     log(LogLevel::warning, info().id + ": " + error.what());
   }
-  // The work is done, but the plugin's threads may still be running its
-  // completions' continuations. Never one of them here: a device whose last
-  // reference drops on such a thread is destroyed on another (device_lifetime.hpp).
+  // The work is done, but the plugin's threads may still be in the calls that
+  // completed it, and its continuations may still be running. Never on one of
+  // those threads here: a device whose last reference drops there is
+  // destroyed on another (device_lifetime.hpp).
   wait_for_callbacks();
+  continuations_.stop();  // those calls posted the last continuations
   release_programs();
   pool_.reset();  // gives cached blocks back to the plugin while it is still loaded
 }
@@ -267,8 +272,9 @@ std::string PluginAccelerator::cannot_run_reason(const KernelDefinition& kernel)
          "': " + program_for(kernel).unsupported;
 }
 
-// During a reload, launches are parked rather than blocked: a launch may come
-// from a continuation on the very plugin thread the reload waits for.
+// During a reload, launches are parked rather than blocked: the launching
+// thread (a continuation's, say, which may be what a wait in the reload's
+// drain waits for) goes on.
 std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request) {
   if (request.local.total() > info().max_work_group_size) {
     throw ArgumentError("kernel '" + request.kernel->name + "': work-group size " + request.local.to_string() +
@@ -544,9 +550,9 @@ void PluginAccelerator::replace(std::shared_ptr<PluginModule> module, std::uint3
                       "' changes whether the device shares host memory; restart to use it");
   }
   const Parked parked(*this);
-  // Drained without holding serving_ exclusively: the work's completions may
-  // run continuations that use this device, on the plugin's own threads, and
-  // the swap must not wait for a thread that waits for it. Nothing new reaches
+  // Drained without holding serving_ exclusively: the work's continuations
+  // may use this device meanwhile, on its continuation thread, and the swap
+  // must not wait for a thread that waits for it. Nothing new reaches
   // the old version now; once its callbacks have returned, its threads are idle.
   {
     const ServingLock serving(*this);

@@ -14,6 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "continuation_thread.hpp"
 #include "dotcompute/accelerator.hpp"
 #include "plugin_module.hpp"
 
@@ -61,6 +62,8 @@ class PluginAccelerator final : public Accelerator {
   /// (dc_backend_t::waiting). Call only while holding a launch the plugin has
   /// not handed back: that keeps the version served from changing.
   void waiting(bool begins) noexcept;
+  /// Where the continuations of its launches run (see ContinuationThread).
+  [[nodiscard]] ContinuationThread& continuations() noexcept { return continuations_; }
 
   // --- for PluginReplica and the device's memory pool ----------------------
   void* allocate_memory(std::size_t bytes) noexcept;
@@ -144,6 +147,7 @@ class PluginAccelerator final : public Accelerator {
   std::unordered_set<PluginReplica*> replicas_;
   std::mutex memory_mutex_;  // allocate_memory / release_memory against the version switch
   std::shared_ptr<MemoryPool> pool_;
+  ContinuationThread continuations_;  // stopped by the destructor once the plugin's callbacks have returned
 };
 
 /// Owns a new PluginAccelerator (see make_shared_device).

@@ -95,6 +95,14 @@ void PluginCommand::continuation_pending() noexcept {
   let_go(device);
 }
 
+void PluginCommand::run_continuations(std::vector<std::function<void()>> continuations) noexcept {
+  if (device_ == nullptr) {  // it never reached the plugin: finished on the submitting thread
+    ExecutionState::run_continuations(std::move(continuations));
+    return;
+  }
+  device_->continuations().post(std::move(continuations));
+}
+
 std::int32_t PluginCommand::cancel_requested(void* context) {
   return static_cast<PluginCommand*>(context)->ExecutionState::cancel_requested() ? 1 : 0;
 }

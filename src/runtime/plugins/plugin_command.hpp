@@ -76,6 +76,9 @@ class PluginCommand final : public ExecutionState {
   void wait_ends() noexcept override;
   /// The same for a continuation, until complete().
   void continuation_pending() noexcept override;
+  /// On the device's continuation thread, not the plugin's thread that
+  /// completed the command (see ContinuationThread).
+  void run_continuations(std::vector<std::function<void()>> continuations) noexcept override;
 
  private:
   static constexpr dc_status_t kPending = -1;
