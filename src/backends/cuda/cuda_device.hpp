@@ -182,10 +182,11 @@ class CudaDevice {
   std::condition_variable completed_;
   // Guarded by completion_mutex_; what changes the order of the stream
   // (dispatching, claiming and recording markers) is also under queue_mutex_.
-  std::deque<CudaCommandPtr> in_flight_;  // in the order they reached the stream
-  std::deque<Marker> markers_;            // recorded, not reached yet; oldest first
-  std::size_t markers_pending_ = 0;       // claimed, not reached yet (recorded, or about to be)
-  std::size_t uncovered_ = 0;             // the launches in flight last, no marker covers
+  std::deque<CudaCommandPtr> in_flight_;          // in the order they reached the stream
+  std::deque<Marker> markers_;                    // recorded, not reached yet; oldest first
+  std::atomic<std::size_t> markers_recorded_{0};  // markers_.size(), also read without the lock
+  std::size_t markers_pending_ = 0;               // claimed, not reached yet (recorded, or about to be)
+  std::size_t uncovered_ = 0;                     // the launches in flight last, no marker covers
   std::chrono::steady_clock::time_point first_uncovered_dispatched_;
   std::vector<CUevent> free_events_;
   bool backlog_ = false;                         // waiting_ was left non-empty
