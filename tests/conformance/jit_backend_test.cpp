@@ -324,11 +324,11 @@ TEST_P(JitBackend, AContinuationLaunchesWhileATransferWaitsForTheDriverWindow) {
 }
 
 TEST_P(JitBackend, AContinuationReadsABufferWhileWorkWaitsBehindTheDriverWindow) {
-  // A continuation runs on the thread that reports the device's completions.
-  // Reading a buffer there downloads it behind every command queued before,
-  // and those beyond the window reach the driver only as completions make
-  // room: that thread must go on reporting them while it waits, or it waits
-  // for itself.
+  // Reading a buffer in a continuation downloads it behind every command
+  // queued before, and those beyond the window reach the driver only as
+  // completions make room: they must go on being reported while the
+  // continuation waits. (Continuations once ran on the thread that reports
+  // them, which then waited for itself.)
   registry_.add_source(kSpinSource, "runtime/spin.dck");
   Buffer<float> x(2);
   Buffer<float> y(2);
@@ -338,14 +338,19 @@ TEST_P(JitBackend, AContinuationReadsABufferWhileWorkWaitsBehindTheDriverWindow)
     on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x).wait();
   }
   std::atomic<float> read{0.0f};
+  std::thread::id continued_on;
   const Execution first = on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x);
-  const Execution continued = first.then([&](const KernelResult&) { read = y.host_read()[0]; });
+  const Execution continued = first.then([&](const KernelResult&) {
+    continued_on = std::this_thread::get_id();
+    read = y.host_read()[0];
+  });
   std::vector<Execution> queued;
   for (int i = 0; i < 6; ++i) queued.push_back(on(*runtime_, backend().c_str(), "spin", Range(2), kLong, x));
   if (!continued.wait_for(std::chrono::seconds(20))) {
     ADD_FAILURE() << "the continuation's download never returned";
-    std::_Exit(1);  // the device's completion thread waits for itself: nothing can end the runtime
+    std::_Exit(1);  // the device's threads wait for themselves: nothing can end the runtime
   }
+  EXPECT_NE(continued_on, std::this_thread::get_id()) << "the kernel finished before then() was called";
   EXPECT_EQ(read.load(), 1.0f);
   for (const Execution& execution : queued) EXPECT_NO_THROW(execution.wait());
 }
