@@ -6,7 +6,11 @@
 // where a launch's cost lands (the submitting thread, PoCL's workers, our
 // dispatcher). docs/performance.md, "Where a pipelined launch goes".
 //
-//   dotcompute_opencl_one_side raw|plugin|dotcompute [bursts of 2000 launches, default 200]
+//   dotcompute_opencl_one_side raw|plugin|dotcompute [bursts of 2000 launches, default 200] [busy ns]
+//
+// With busy ns, the raw side's submitting thread also spins that long after
+// each launch, touching nothing PoCL uses: how the wall time follows the
+// submitting thread's CPU alone (docs/performance.md, "What sets the pace").
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +31,13 @@
 namespace {
 
 constexpr int kBurst = 2000;
+
+// Spins for `nanoseconds` on the calling thread.
+void busy_for(long nanoseconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(nanoseconds);
+  while (std::chrono::steady_clock::now() < until) {
+  }
+}
 
 double thread_cpu_seconds() {
   timespec now{};
@@ -81,8 +92,11 @@ void print_threads(const std::map<std::string, ThreadUse>& before, long launches
 int run(int argc, char** argv) {
   const std::string side = argc > 1 ? argv[1] : "";
   const int bursts = argc > 2 ? std::atoi(argv[2]) : 200;
-  if ((side != "raw" && side != "plugin" && side != "dotcompute") || bursts <= 0) {
-    std::fprintf(stderr, "usage: %s raw|plugin|dotcompute [bursts of %d launches]\n", argv[0], kBurst);
+  const long busy_ns = argc > 3 ? std::atol(argv[3]) : 0;
+  if ((side != "raw" && side != "plugin" && side != "dotcompute") || bursts <= 0 || busy_ns < 0 ||
+      (busy_ns > 0 && side != "raw")) {
+    std::fprintf(stderr, "usage: %s raw|plugin|dotcompute [bursts of %d launches] [busy ns, raw only]\n", argv[0],
+                 kBurst);
     return 2;
   }
   (void)dotcompute::samples::find_sample("empty");  // links the sample kernels in
@@ -100,6 +114,7 @@ int run(int argc, char** argv) {
     for (int b = 0; b < bursts; ++b) {
       for (int i = 0; i < kBurst; ++i) {
         clEnqueueNDRangeKernel(raw.queue(), empty, 1, nullptr, &one, &one, 0, nullptr, nullptr);
+        if (busy_ns > 0) busy_for(busy_ns);
       }
       clFinish(raw.queue());
     }
@@ -137,7 +152,8 @@ int run(int argc, char** argv) {
     }
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("%s: %.3f us per launch, submitting thread %.3f us CPU per launch\n", side.c_str(),
+  const std::string label = busy_ns > 0 ? side + " +" + std::to_string(busy_ns) + " ns busy" : side;
+  std::printf("%s: %.3f us per launch, submitting thread %.3f us CPU per launch\n", label.c_str(),
               wall / static_cast<double>(launches) * 1e6,
               (thread_cpu_seconds() - start_cpu) / static_cast<double>(launches) * 1e6);
   print_threads(threads_before, launches);
