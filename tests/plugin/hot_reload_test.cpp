@@ -3,7 +3,9 @@
 // left on the device keep their data, and the new version serves afterwards.
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <future>
+#include <string>
 #include <thread>
 
 #include "plugin_folder.hpp"
@@ -137,6 +139,59 @@ TEST(HotReload, ContinuationsLaunchingOnTheDeviceFromItsOwnThreadGoOnThroughTheS
   EXPECT_EQ(failure, "");
   EXPECT_EQ(count.host_read()[0], static_cast<float>(links.load()));
   EXPECT_EQ(count.host_read()[size - 1], static_cast<float>(links.load()));
+}
+
+// A continuation that waits for work it launches on the device while the
+// device is being swapped: that work is parked until the new version serves.
+// The swap's drain waits for the old version's completion calls, not for
+// continuations (they run on the device's continuation thread), so the wait
+// ends once the new version has run the parked work.
+TEST(HotReload, AContinuationWaitingForWorkParkedByTheSwapDoesNotHoldItUp) {
+  PluginFolder folder;
+  folder.add("offload_v1", "libdotcompute_offload.so");
+  Runtime runtime = reloading_runtime(folder);
+  const auto device = runtime.orchestrator().available_devices().back();
+  ASSERT_EQ(device->info().id, "offload:0");
+
+  constexpr int size = 1024;
+  const ExecutionOptions offload{.device = "offload:0", .local_size = {}};
+  Buffer<float> ones(std::vector<float>(size, 1.0f));
+  Buffer<float> count(std::vector<float>(size, 0.0f));
+  const auto add_one = [&] {
+    return runtime.orchestrator().execute(offload, "saxpy", Range(size), size, 1.0f, std::as_const(ones), count);
+  };
+  constexpr int width = 2048;  // a mandelbrot of width x width: ~0.2 s on the plugin's thread here
+  Buffer<int> image(width * width);
+  const auto long_running = [&] {
+    return runtime.orchestrator().execute(offload, "mandelbrot", Range(width, width), width, width, image);
+  };
+  add_one().wait();  // built, and count lives on the device
+  std::atomic<bool> saw_the_swap{false};
+  std::thread::id continued_on;
+  std::string ran_on;
+  Execution draining;
+  const Execution before = long_running();  // so that then() below finds its execution unfinished
+  const Execution continued = add_one().then([&](const KernelResult&) {
+    continued_on = std::this_thread::get_id();
+    draining = long_running();  // the swap's drain waits for it
+    folder.replace("libdotcompute_offload.so", "offload_v2");
+    saw_the_swap = wait_until([&] { return !device->accepting_work(); });
+    std::this_thread::sleep_for(5ms);  // past the moment launches start being parked
+    (void)add_one().get();
+    ran_on = device->info().driver_version;
+  });
+  if (!continued.wait_for(30s)) {
+    ADD_FAILURE() << "the continuation's wait never returned";
+    std::_Exit(1);  // the swap waits for the continuation, which waits for the swap: nothing can end the runtime
+  }
+  EXPECT_NO_THROW((void)continued.get());
+  EXPECT_NE(continued_on, std::this_thread::get_id()) << "the continuation ran inline, not on its device's thread";
+  EXPECT_TRUE(saw_the_swap.load()) << "the swap was over before the continuation looked: nothing was parked";
+  EXPECT_EQ(ran_on, "2.0.0");
+  EXPECT_NO_THROW((void)before.get());
+  EXPECT_NO_THROW((void)draining.get());
+  EXPECT_EQ(count.host_read()[0], 3.0f);
+  EXPECT_EQ(count.host_read()[size - 1], 3.0f);
 }
 
 TEST(HotReload, ABrokenNewVersionKeepsTheOldOneServing) {
