@@ -47,6 +47,12 @@ void BM_OpenClSyncLaunchWait(benchmark::State& state) {
 }
 BENCHMARK(BM_OpenClSyncLaunchWait)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 
+void BM_OpenClContinuedLaunchWait(benchmark::State& state) {
+  Setup s;
+  measure_continued_launches(state, 200, [&] { return s.runtime.orchestrator().execute(kOpenCl, "empty", Range(1)); });
+}
+BENCHMARK(BM_OpenClContinuedLaunchWait)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
+
 void BM_OpenClVectorAddResident16M(benchmark::State& state) {
   Setup s;
   constexpr int n = 1 << 24;

@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <string>
@@ -118,6 +119,31 @@ void measure_sync_launches(benchmark::State& state, int batch, Launch launch, Ra
     samples.add(dc, raw);
   }
   samples.report_latency(state, batch);
+}
+
+/// What a then() continuation adds to a launch that is waited for: `launch()`
+/// with a continuation that counts, waited for through then()'s handle (on a
+/// plugin device it runs on the device's continuation thread: one more thread
+/// hand-off), against the same launch waited for and counted by the waiting
+/// thread. Both sides go through dotcompute. Reports the latency per launch.
+template <class Launch>
+void measure_continued_launches(benchmark::State& state, int batch, Launch launch) {
+  std::atomic<long> continued{0};
+  PairedSamples samples;
+  for (auto _ : state) {
+    const double dc = seconds_taken([&] {
+      for (int i = 0; i < batch; ++i) launch().then([&](const KernelResult&) { ++continued; }).wait();
+    });
+    const double raw = seconds_taken([&] {
+      for (int i = 0; i < batch; ++i) {
+        launch().wait();
+        ++continued;
+      }
+    });
+    samples.add(dc, raw);
+  }
+  samples.report_latency(state, batch);
+  benchmark::DoNotOptimize(continued.load());
 }
 
 }  // namespace dotcompute::bench

@@ -58,6 +58,12 @@ void BM_PluginSyncLaunchWait(benchmark::State& state) {
 }
 BENCHMARK(BM_PluginSyncLaunchWait)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 
+void BM_PluginContinuedLaunchWait(benchmark::State& state) {
+  Setup s;
+  measure_continued_launches(state, 200, [&] { return s.runtime.orchestrator().execute(s.on, "empty", Range(1)); });
+}
+BENCHMARK(BM_PluginContinuedLaunchWait)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
+
 // The runtime alone: a plugin that runs each kernel inside launch() and
 // completes it there, so both sides are one thread doing all the work of a
 // launch, the runtime's submission and completion against the plugin's C
