@@ -33,6 +33,30 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::seconds lim
   return true;
 }
 
+const PluginFolder& with_offload_v1(const PluginFolder& folder) {
+  folder.add("offload_v1", "libdotcompute_offload.so");
+  return folder;
+}
+
+// Version 1 of the offload plugin, hot reload on, and a count on its device
+// that each add_one() raises by 1 (saxpy, y += 1).
+struct CountingOnOffload {
+  CountingOnOffload()
+      : runtime(reloading_runtime(with_offload_v1(folder))),
+        device(runtime.orchestrator().available_devices().back()) {}
+  [[nodiscard]] Execution add_one() {
+    return runtime.orchestrator().execute(offload, "saxpy", Range(size), size, 1.0f, std::as_const(ones), count);
+  }
+
+  static constexpr int size = 1024;
+  PluginFolder folder;
+  Runtime runtime;
+  std::shared_ptr<Accelerator> device;
+  const ExecutionOptions offload{.device = "offload:0", .local_size = {}};
+  Buffer<float> ones{std::vector<float>(size, 1.0f)};
+  Buffer<float> count{std::vector<float>(size, 0.0f)};
+};
+
 TEST(HotReload, ARebuiltPluginReplacesTheRunningOneWithoutAFailedExecution) {
   PluginFolder folder;
   const auto file = folder.add("offload_v1", "libdotcompute_offload.so");
@@ -95,34 +119,24 @@ TEST(HotReload, ARebuiltPluginReplacesTheRunningOneWithoutAFailedExecution) {
 // new version instead of blocking; the chain goes on, in order, on the new
 // version.
 TEST(HotReload, ContinuationsLaunchingOnTheDeviceFromItsOwnThreadGoOnThroughTheSwap) {
-  PluginFolder folder;
-  folder.add("offload_v1", "libdotcompute_offload.so");
-  Runtime runtime = reloading_runtime(folder);
-  const auto device = runtime.orchestrator().available_devices().back();
-  ASSERT_EQ(device->info().id, "offload:0");
-
-  constexpr int size = 1024;
-  const ExecutionOptions offload{.device = "offload:0", .local_size = {}};
-  Buffer<float> ones(std::vector<float>(size, 1.0f));
-  Buffer<float> count(std::vector<float>(size, 0.0f));  // y += 1 per link: counts the links that ran
+  CountingOnOffload on;  // one add_one() per link: counts the links that ran
+  ASSERT_EQ(on.device->info().id, "offload:0");
   std::atomic<bool> stop{false};
   std::atomic<long> links{0}, links_on_new_version{0};
   std::string failure;
   std::promise<void> chain_ended;
   std::function<void()> link = [&] {
     try {
-      const bool on_new = device->info().driver_version == "2.0.0";
-      (void)runtime.orchestrator()
-          .execute(offload, "saxpy", Range(size), size, 1.0f, std::as_const(ones), count)
-          .then([&, on_new](const KernelResult&) {
-            ++links;
-            if (on_new) ++links_on_new_version;
-            if (stop.load()) {
-              chain_ended.set_value();
-            } else {
-              link();
-            }
-          });
+      const bool on_new = on.device->info().driver_version == "2.0.0";
+      (void)on.add_one().then([&, on_new](const KernelResult&) {
+        ++links;
+        if (on_new) ++links_on_new_version;
+        if (stop.load()) {
+          chain_ended.set_value();
+        } else {
+          link();
+        }
+      });
     } catch (const std::exception& error) {
       failure = error.what();
       chain_ended.set_value();
@@ -131,14 +145,15 @@ TEST(HotReload, ContinuationsLaunchingOnTheDeviceFromItsOwnThreadGoOnThroughTheS
   link();
 
   ASSERT_TRUE(wait_until([&] { return links.load() > 20; })) << failure;
-  folder.replace("libdotcompute_offload.so", "offload_v2");
-  EXPECT_TRUE(wait_until([&] { return device->info().driver_version == "2.0.0"; })) << "the new version never served";
+  on.folder.replace("libdotcompute_offload.so", "offload_v2");
+  EXPECT_TRUE(wait_until([&] { return on.device->info().driver_version == "2.0.0"; }))
+      << "the new version never served";
   EXPECT_TRUE(wait_until([&] { return links_on_new_version.load() > 20; })) << failure;
   stop = true;
   ASSERT_EQ(chain_ended.get_future().wait_for(20s), std::future_status::ready);
   EXPECT_EQ(failure, "");
-  EXPECT_EQ(count.host_read()[0], static_cast<float>(links.load()));
-  EXPECT_EQ(count.host_read()[size - 1], static_cast<float>(links.load()));
+  EXPECT_EQ(on.count.host_read()[0], static_cast<float>(links.load()));
+  EXPECT_EQ(on.count.host_read()[CountingOnOffload::size - 1], static_cast<float>(links.load()));
 }
 
 // A continuation that waits for work it launches on the device while the
@@ -147,38 +162,27 @@ TEST(HotReload, ContinuationsLaunchingOnTheDeviceFromItsOwnThreadGoOnThroughTheS
 // continuations (they run on the device's continuation thread), so the wait
 // ends once the new version has run the parked work.
 TEST(HotReload, AContinuationWaitingForWorkParkedByTheSwapDoesNotHoldItUp) {
-  PluginFolder folder;
-  folder.add("offload_v1", "libdotcompute_offload.so");
-  Runtime runtime = reloading_runtime(folder);
-  const auto device = runtime.orchestrator().available_devices().back();
-  ASSERT_EQ(device->info().id, "offload:0");
-
-  constexpr int size = 1024;
-  const ExecutionOptions offload{.device = "offload:0", .local_size = {}};
-  Buffer<float> ones(std::vector<float>(size, 1.0f));
-  Buffer<float> count(std::vector<float>(size, 0.0f));
-  const auto add_one = [&] {
-    return runtime.orchestrator().execute(offload, "saxpy", Range(size), size, 1.0f, std::as_const(ones), count);
-  };
+  CountingOnOffload on;
+  ASSERT_EQ(on.device->info().id, "offload:0");
   constexpr int width = 2048;  // a mandelbrot of width x width: ~0.2 s on the plugin's thread here
   Buffer<int> image(width * width);
   const auto long_running = [&] {
-    return runtime.orchestrator().execute(offload, "mandelbrot", Range(width, width), width, width, image);
+    return on.runtime.orchestrator().execute(on.offload, "mandelbrot", Range(width, width), width, width, image);
   };
-  add_one().wait();  // built, and count lives on the device
+  on.add_one().wait();  // built, and count lives on the device
   std::atomic<bool> saw_the_swap{false};
   std::thread::id continued_on;
   std::string ran_on;
   Execution draining;
   const Execution before = long_running();  // so that then() below finds its execution unfinished
-  const Execution continued = add_one().then([&](const KernelResult&) {
+  const Execution continued = on.add_one().then([&](const KernelResult&) {
     continued_on = std::this_thread::get_id();
     draining = long_running();  // the swap's drain waits for it
-    folder.replace("libdotcompute_offload.so", "offload_v2");
-    saw_the_swap = wait_until([&] { return !device->accepting_work(); });
+    on.folder.replace("libdotcompute_offload.so", "offload_v2");
+    saw_the_swap = wait_until([&] { return !on.device->accepting_work(); });
     std::this_thread::sleep_for(5ms);  // past the moment launches start being parked
-    (void)add_one().get();
-    ran_on = device->info().driver_version;
+    (void)on.add_one().get();
+    ran_on = on.device->info().driver_version;
   });
   if (!continued.wait_for(30s)) {
     ADD_FAILURE() << "the continuation's wait never returned";
@@ -190,8 +194,8 @@ TEST(HotReload, AContinuationWaitingForWorkParkedByTheSwapDoesNotHoldItUp) {
   EXPECT_EQ(ran_on, "2.0.0");
   EXPECT_NO_THROW((void)before.get());
   EXPECT_NO_THROW((void)draining.get());
-  EXPECT_EQ(count.host_read()[0], 3.0f);
-  EXPECT_EQ(count.host_read()[size - 1], 3.0f);
+  EXPECT_EQ(on.count.host_read()[0], 3.0f);
+  EXPECT_EQ(on.count.host_read()[CountingOnOffload::size - 1], 3.0f);
 }
 
 TEST(HotReload, ABrokenNewVersionKeepsTheOldOneServing) {

@@ -3,6 +3,7 @@
 // created and released concurrently keep their contents.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -61,7 +62,8 @@ struct Payload {
 // One thread makes objects and hands them to two others, which check and
 // release them (the last reference drops there), as a backend's completion
 // threads do; the maker's next objects reuse the released memory.
-TEST(RecycledMemory, ObjectsMadeOnOneThreadAndReleasedOnOthersKeepTheirContents) {
+template <Reuse Mode>
+void objects_made_on_one_thread_and_released_on_others_keep_their_contents() {
   constexpr int kObjects = 60000;
   std::mutex mutex;
   std::condition_variable ready;
@@ -83,7 +85,7 @@ TEST(RecycledMemory, ObjectsMadeOnOneThreadAndReleasedOnOthersKeepTheirContents)
   std::thread first(release);
   std::thread second(release);
   for (int i = 0; i < kObjects; ++i) {
-    auto object = std::allocate_shared<Payload>(Recycled<Payload>{}, i);
+    auto object = std::allocate_shared<Payload>(Recycled<Payload, Mode>{}, i);
     std::lock_guard lock(mutex);
     handed.emplace_back(i, std::move(object));
     ready.notify_one();
@@ -97,6 +99,63 @@ TEST(RecycledMemory, ObjectsMadeOnOneThreadAndReleasedOnOthersKeepTheirContents)
   second.join();
   EXPECT_EQ(corrupted.load(), 0);
   EXPECT_EQ(Payload::destroyed.load() - destroyed_before, kObjects);
+}
+
+TEST(RecycledMemory, ObjectsMadeOnOneThreadAndReleasedOnOthersKeepTheirContents) {
+  objects_made_on_one_thread_and_released_on_others_keep_their_contents<Reuse::shared>();
+}
+
+TEST(RecycledMemory, ObjectsMadeOnOneThreadAndReleasedOnOthersKeepTheirContentsWithThreadFirstReuse) {
+  objects_made_on_one_thread_and_released_on_others_keep_their_contents<Reuse::thread_first>();
+}
+
+// Reuse::thread_first: what a thread releases, it takes back first, without
+// the shared stack, up to kMaxPerThread blocks; the rest is shared.
+TEST(RecycledMemory, AThreadTakesBackWhatItReleasedBeforeTheSharedBlocks) {
+  using Cache = BlockCache<88, 8, Reuse::thread_first>;  // a shape nothing else in this test uses
+  auto& cache = Cache::instance();
+  std::vector<void*> blocks;
+  for (std::size_t i = 0; i < Cache::kMaxPerThread + 5; ++i) blocks.push_back(cache.allocate());
+  for (void* block : blocks) cache.deallocate(block);
+  EXPECT_EQ(cache.cached(), 5u);                                  // this thread keeps kMaxPerThread of them
+  EXPECT_EQ(cache.allocate(), blocks[Cache::kMaxPerThread - 1]);  // the last it kept, first
+  EXPECT_EQ(cache.cached(), 5u);
+  for (std::size_t i = 1; i < Cache::kMaxPerThread; ++i)
+    EXPECT_EQ(cache.allocate(), blocks[Cache::kMaxPerThread - 1 - i]);
+  EXPECT_EQ(cache.allocate(), blocks.back());  // then the shared ones, most recent first
+  EXPECT_EQ(cache.cached(), 4u);
+  // Everything back: kMaxPerThread kept here again, the rest shared.
+  for (std::size_t i = 0; i < Cache::kMaxPerThread + 1; ++i) cache.deallocate(blocks[i]);
+}
+
+// A thread's kept blocks become shared when it exits, and so do blocks it
+// releases while it exits (a thread_local object destroyed after the hand-over).
+TEST(RecycledMemory, AnExitingThreadSharesTheBlocksItKept) {
+  using Cache = BlockCache<104, 8, Reuse::thread_first>;
+  auto& cache = Cache::instance();
+  const std::size_t shared_before = cache.cached();
+  void* released_at_exit = nullptr;
+  std::vector<void*> kept;
+  std::thread([&] {
+    struct ReleasesAtExit {
+      void* block = nullptr;
+      ~ReleasesAtExit() { Cache::instance().deallocate(block); }
+    };
+    // Constructed before the thread's first release registers the hand-over,
+    // so destroyed after it.
+    static thread_local ReleasesAtExit releases_at_exit;
+    releases_at_exit.block = Cache::instance().allocate();
+    released_at_exit = releases_at_exit.block;
+    for (int i = 0; i < 3; ++i) kept.push_back(Cache::instance().allocate());
+    for (void* block : kept) Cache::instance().deallocate(block);
+    EXPECT_EQ(Cache::instance().cached(), shared_before);  // kept by this thread so far
+  }).join();
+  EXPECT_EQ(cache.cached(), shared_before + 4);
+  std::vector<void*> taken;
+  for (int i = 0; i < 4; ++i) taken.push_back(cache.allocate());
+  EXPECT_EQ(taken[0], released_at_exit);  // shared last
+  EXPECT_TRUE(std::is_permutation(kept.begin(), kept.end(), taken.begin() + 1));
+  for (void* block : taken) cache.deallocate(block);
 }
 
 }  // namespace

@@ -41,6 +41,8 @@ class Sha256EngineTest : public testing::TestWithParam<Sha256Engine> {
 
 TEST_P(Sha256EngineTest, KnownAnswers) {
   EXPECT_EQ(sha256_hex(bytes_of(""), GetParam()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex(std::span<const std::byte>(), GetParam()),  // no data at all, not even a pointer
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(sha256_hex(bytes_of("abc"), GetParam()),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(sha256_hex(bytes_of("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"), GetParam()),

@@ -281,7 +281,11 @@ std::shared_ptr<ExecutionState> PluginAccelerator::launch(LaunchRequest request)
                         " exceeds the maximum of " + std::to_string(info().max_work_group_size) + " on " + info().id);
   }
   if (request.result.device.empty()) request.result.device = info().id;
-  auto command = std::allocate_shared<PluginCommand>(Recycled<PluginCommand>{}, std::move(request));
+  // Its memory is reused first by the thread that lets go of it: a launch
+  // completed on its own submitting thread (inline, or held back by the
+  // plugin) costs no atomics for it.
+  auto command =
+      std::allocate_shared<PluginCommand>(Recycled<PluginCommand, Reuse::thread_first>{}, std::move(request));
   // launching_ counts this call while it launches; replace() raises parking_
   // and then waits for launching_ to reach 0. Both sequentially consistent:
   // either this call sees parking_, or replace() sees it launching.

@@ -127,6 +127,7 @@ class Sha256 {
   explicit Sha256(Sha256Engine engine) : compress_(compressor(engine)) {}
 
   void update(std::span<const std::byte> data) {
+    if (data.empty()) return;  // its data() may be null, which memcpy must not be given
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(data.data());
     std::size_t size = data.size();
     length_bits_ += static_cast<std::uint64_t>(size) * 8;
