@@ -87,6 +87,13 @@ void BM_CudaSyncLaunchWait(benchmark::State& state) {
 }
 BENCHMARK(BM_CudaSyncLaunchWait)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 
+void BM_CudaContinuedLaunchWait(benchmark::State& state) {
+  Setup s;
+  SKIP_WITHOUT_CUDA(s);
+  measure_continued_launches(state, 500, [&] { return s.runtime.orchestrator().execute(kCuda, "empty", Range(1)); });
+}
+BENCHMARK(BM_CudaContinuedLaunchWait)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
+
 void BM_CudaPipelinedEmptyLaunches(benchmark::State& state) {
   Setup s;
   SKIP_WITHOUT_CUDA(s);
