@@ -6,6 +6,8 @@
 // (kernels run inside launch(): the runtime's own cost on one thread).
 #include <benchmark/benchmark.h>
 
+#include <array>
+#include <cstring>
 #include <dotcompute/dotcompute.hpp>
 #include <filesystem>
 #include <memory>
@@ -75,6 +77,36 @@ void BM_PluginInlineLaunches(benchmark::State& state) {
       [&] { s.raw.wait_all(); });
 }
 BENCHMARK(BM_PluginInlineLaunches)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
+
+// The same with arguments: saxpy(n, a, x, y), two scalars and two buffers
+// of 16 floats, so that a launch also checks and binds its arguments and
+// records the buffers' accesses; the raw side passes the same four to the C
+// launch by hand.
+void BM_PluginInlineLaunchesWithArguments(benchmark::State& state) {
+  Setup s(INLINE_PLUGIN, "inline");
+  constexpr int n = 16;
+  Buffer<float> x(std::vector<float>(n, 1.0f)), y(std::vector<float>(n, 1.0f));
+  const runtime::PluginKernel saxpy(*KernelRegistry::global().get("saxpy"));
+  void* raw_saxpy = s.raw.prepare(saxpy.descriptor());
+  std::vector<float> raw_x(n, 1.0f), raw_y(n, 1.0f);
+  std::array<dc_launch_argument_t, 4> arguments{};
+  const float a = 1.0f;
+  arguments[0].kind = arguments[1].kind = DC_PARAMETER_SCALAR;
+  std::memcpy(arguments[0].scalar, &n, sizeof n);
+  std::memcpy(arguments[1].scalar, &a, sizeof a);
+  arguments[2].kind = arguments[3].kind = DC_PARAMETER_BUFFER;
+  arguments[2].memory = raw_x.data();
+  arguments[3].memory = raw_y.data();
+  arguments[2].elements = arguments[3].elements = n;
+  dc_work_geometry_t geometry{};
+  geometry.global[0] = n;
+  geometry.global[1] = geometry.global[2] = 1;
+  geometry.local[0] = geometry.local[1] = geometry.local[2] = 1;
+  measure_pipelined_launches(
+      state, 2000, [&] { return s.runtime.orchestrator().execute(s.on, "saxpy", Range(n), n, a, std::as_const(x), y); },
+      [&] { s.raw.launch(raw_saxpy, geometry, arguments); }, [&] { s.raw.wait_all(); });
+}
+BENCHMARK(BM_PluginInlineLaunchesWithArguments)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 
 }  // namespace
 }  // namespace dotcompute::bench

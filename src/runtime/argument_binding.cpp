@@ -131,18 +131,19 @@ std::vector<LaunchArgument> bind_arguments(const KernelDefinition& kernel, const
   for (std::size_t i = 0; i < args.size(); ++i) {
     const KernelParameter& parameter = kernel.parameters[i];
     if (parameter.kind != ParameterKind::buffer) continue;
+    const bool sized = !parameter.required_elements.empty();
     std::uint64_t needed = range.total();
-    std::string because = "one element per work item of the range " + range.to_string();
-    if (!parameter.required_elements.empty()) {
+    if (sized) {
       const auto value = parameter.required_elements.evaluate(integers);
       if (!value) {
         fail_parameter(i, "has DC_SIZE(" + parameter.required_elements.text() +
                               "), which is negative or overflows for these arguments");
       }
       needed = *value;
-      because = "DC_SIZE(" + parameter.required_elements.text() + ")";
     }
-    if (bound[i].elements < needed) {
+    if (bound[i].elements < needed) {  // the message is built only here: launches pass this check
+      const std::string because = sized ? "DC_SIZE(" + parameter.required_elements.text() + ")"
+                                        : "one element per work item of the range " + range.to_string();
       fail_parameter(i, "needs at least " + std::to_string(needed) + " elements (" + because + "); got " +
                             describe(args[i]) + " of " + std::to_string(bound[i].elements));
     }
