@@ -124,8 +124,10 @@ TEST(RecycledMemory, AThreadTakesBackWhatItReleasedBeforeTheSharedBlocks) {
     EXPECT_EQ(cache.allocate(), blocks[Cache::kMaxPerThread - 1 - i]);
   EXPECT_EQ(cache.allocate(), blocks.back());  // then the shared ones, most recent first
   EXPECT_EQ(cache.cached(), 4u);
-  // Everything back: kMaxPerThread kept here again, the rest shared.
-  for (std::size_t i = 0; i < Cache::kMaxPerThread + 1; ++i) cache.deallocate(blocks[i]);
+  // What was taken goes back: kept here again, and the last one shared.
+  for (std::size_t i = 0; i < Cache::kMaxPerThread; ++i) cache.deallocate(blocks[i]);
+  cache.deallocate(blocks.back());
+  EXPECT_EQ(cache.cached(), 5u);
 }
 
 // A thread's kept blocks become shared when it exits, and so do blocks it
