@@ -31,6 +31,20 @@ TEST_F(ExecutionTest, GetReturnsDeviceTimingsAndReason) {
   EXPECT_EQ(test::counted_items(), 5000);
 }
 
+// A tiny execution on an idle CPU device runs at once on the submitting
+// thread: it starts when it was submitted (no queueing, and no clock read for
+// its start), and its compute time is all of its time.
+TEST_F(ExecutionTest, ATinyExecutionRunAtOnceStartsWhenSubmitted) {
+  // The first one also starts the device's threads: that is not its compute time.
+  const KernelResult first = orchestrator_.execute("test_count", Range(10)).get();
+  EXPECT_GT(first.timings.queued, std::chrono::nanoseconds(0));
+  const KernelResult result = orchestrator_.execute("test_count", Range(10)).get();
+  EXPECT_EQ(result.timings.queued, std::chrono::nanoseconds(0));
+  EXPECT_EQ(result.timings.compute, result.timings.total);
+  EXPECT_GT(result.timings.total, std::chrono::nanoseconds(0));
+  EXPECT_EQ(test::counted_items(), 20);
+}
+
 TEST_F(ExecutionTest, EmptyRangeCompletes) {
   EXPECT_NO_THROW(orchestrator_.execute("test_count", Range(0)).wait());
   EXPECT_EQ(test::counted_items(), 0);

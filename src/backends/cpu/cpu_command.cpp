@@ -35,7 +35,7 @@ bool CpuCommand::run_chunks() noexcept {
       skipped_chunk_.store(true, std::memory_order_relaxed);
     } else {
       if (!started_.load(std::memory_order_relaxed) && !started_.exchange(true, std::memory_order_relaxed)) {
-        mark_started();
+        if (!start_marked_) mark_started();
       }
       const std::size_t begin = chunk * chunk_items_;
       entry_(launch_args_, WorkChunk{begin, std::min(total_items_, begin + chunk_items_)});
@@ -45,9 +45,19 @@ bool CpuCommand::run_chunks() noexcept {
   }
 }
 
+void CpuCommand::starts_as_submitted() noexcept {
+  start_marked_ = true;
+  mark_started(submitted_at());
+}
+
 void CpuCommand::finish() noexcept {
   if (skipped_chunk_.load(std::memory_order_relaxed)) {
-    finish_cancelled();
+    // Whether a chunk ran, not whether a start was marked (starts_as_submitted).
+    if (started_.load(std::memory_order_relaxed)) {
+      finish_cancelled();
+    } else {
+      finish_dropped();
+    }
   } else {
     finish_succeeded();
   }

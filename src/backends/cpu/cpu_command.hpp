@@ -27,6 +27,11 @@ class CpuCommand final : public ExecutionState {
   /// Claims and runs chunks until none is left. Returns true when this call
   /// ran the last outstanding chunk (the caller must then finish the command).
   bool run_chunks() noexcept;
+  /// Marks it started when it was submitted, without reading the clock: for
+  /// a launch run at once on the submitting thread, before run_chunks(). The
+  /// moment between is the runtime's own work on it, as for a plugin launch
+  /// handed straight over.
+  void starts_as_submitted() noexcept;
 
   /// Finishes as succeeded, or cancelled when a chunk was skipped.
   void finish() noexcept;
@@ -47,7 +52,8 @@ class CpuCommand final : public ExecutionState {
   std::size_t chunk_count_;
   std::atomic<std::size_t> next_chunk_{0};
   std::atomic<std::size_t> chunks_done_{0};
-  std::atomic<bool> started_{false};
+  std::atomic<bool> started_{false};  // a chunk began running
+  bool start_marked_ = false;         // by starts_as_submitted(), before any thread could claim a chunk
   std::atomic<bool> skipped_chunk_{false};
 };
 

@@ -43,14 +43,24 @@ void CpuThreadPool::start_workers() {
 }
 
 void CpuThreadPool::submit(const std::shared_ptr<CpuCommand>& command) {
-  std::call_once(started_, [this] { start_workers(); });
+  bool started_workers = false;
+  std::call_once(started_, [&] {
+    start_workers();
+    started_workers = true;
+  });
+  const bool tiny = command->total_items() <= inline_items_;
   bool was_idle = false;
   {
     std::lock_guard lock(mutex_);
     was_idle = queue_.empty();
+    // It runs here below. Its start is marked now, before a worker can see
+    // it: a worker may finish it, and a start marked after that would undo
+    // the finish. The first launch reads its start instead: it also started
+    // the threads.
+    if (was_idle && tiny && !started_workers) command->starts_as_submitted();
     queue_.push_back(command);
   }
-  if (was_idle && command->total_items() <= inline_items_) {
+  if (was_idle && tiny) {
     // Tiny launch on an idle queue: run it here, without waking anyone. It is
     // the head, so workers that notice it find no chunk left to claim.
     if (command->run_chunks()) complete_head(*command);
