@@ -14,7 +14,13 @@ namespace dotcompute {
 class ExecutionState;
 struct KernelDefinition;
 
-/// Where the time of one execution went. transfer is zero on the CPU backend (zero-copy).
+/// Where the time of one execution went. transfer is zero on the CPU backend
+/// (zero-copy). queued is the CPU backend's wait for its threads: zero for a
+/// tiny launch run at once on the submitting thread (the runtime's own work
+/// on it, well under a microsecond, counts as compute). On a plugin backend
+/// it is zero unless a hot reload parked the launch: a plugin does not report
+/// when its driver starts a launch, so the time in the driver's queue counts
+/// as compute.
 struct ExecutionTimings {
   std::chrono::nanoseconds queued{0};    ///< submitted → started on the device
   std::chrono::nanoseconds transfer{0};  ///< moving buffer data for this execution
